@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * botwall XDP datapath.
+ *
+ * Per packet: parse L2 (up to two VLAN tags), L3 (IPv4, IPv6 with a bounded
+ * walk over extension headers), then apply, in order:
+ *   allowlist (pass) -> blocklist (drop) -> daemon verdict (drop until it
+ *   expires) -> HTTP request sampling -> pass.
+ * The lists and verdicts apply to every IP packet of a source, not only TCP.
+ * Anything we cannot parse passes untouched and is counted: a filter must
+ * never black-hole traffic it does not understand.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "botwall_abi.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BW_CNT__MAX);
+	__type(key, __u32);
+	__type(value, struct bw_counter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, BW_LIST_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct bw_lpm_key);
+	__type(value, struct bw_list_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_allow SEC(".maps"), bw_block SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BW_VERDICT_MAX);
+	__type(key, struct bw_addr);
+	__type(value, struct bw_verdict);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_verdicts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, BW_RINGBUF_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_samples SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bw_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_config SEC(".maps");
+
+/* Written by the daemon only; declared here so it is created and pinned with
+ * the rest and carries BTF for bpftool. The datapath never touches it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bw_score_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_scorestats SEC(".maps");
+
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD 0x88A8
+#endif
+#define BW_L4_OFF_MAX 1024
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1FFF
+
+struct vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+struct ipv6_ext {
+	__u8 nexthdr;
+	__u8 hdrlen;
+};
+
+struct ipv6_frag {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off; /* offset << 3 | M */
+	__be32 id;
+};
+
+/* Everything the parser learned about one packet. */
+struct pkt {
+	struct bw_addr saddr;
+	struct bw_addr daddr;
+	__u32 l4_off;       /* offset of the L4 header from data      */
+	__u32 l3_payload;   /* L4 length claimed by the IP header     */
+	__u8 family;
+	__u8 l4proto;
+	__u8 ttl;
+	__u8 later_fragment;/* non-first fragment: no L4 header here  */
+};
+
+static __always_inline void count(__u32 id, __u64 bytes)
+{
+	struct bw_counter *c = bpf_map_lookup_elem(&bw_counters, &id);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+static __always_inline void v4_mapped(struct bw_addr *a, __be32 ip)
+{
+	__builtin_memset(a->b, 0, 10);
+	a->b[10] = 0xff;
+	a->b[11] = 0xff;
+	__builtin_memcpy(&a->b[12], &ip, 4);
+}
+
+/* Returns 0 and fills *p, 1 for "not IP", -1 for malformed. */
+static __always_inline int parse_l2_l3(void *data, void *data_end, struct pkt *p)
+{
+	struct ethhdr *eth = data;
+	void *pos;
+	__u16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	proto = eth->h_proto;
+	pos = eth + 1;
+
+#pragma unroll
+	for (i = 0; i < 2; i++) {
+		struct vlan_hdr *vh = pos;
+
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+			break;
+		if ((void *)(vh + 1) > data_end)
+			return -1;
+		proto = vh->proto;
+		pos = vh + 1;
+	}
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = pos;
+		__u32 ihl, tot;
+
+		if ((void *)(iph + 1) > data_end)
+			return -1;
+		ihl = iph->ihl * 4;
+		tot = bpf_ntohs(iph->tot_len);
+		if (iph->version != 4 || ihl < sizeof(*iph) || tot < ihl)
+			return -1;
+		if (pos + ihl > data_end)
+			return -1;
+		p->family = 4;
+		p->l4proto = iph->protocol;
+		p->ttl = iph->ttl;
+		p->later_fragment = (bpf_ntohs(iph->frag_off) & IP_OFFSET) != 0;
+		v4_mapped(&p->saddr, iph->saddr);
+		v4_mapped(&p->daddr, iph->daddr);
+		p->l4_off = (pos + ihl) - data;
+		p->l3_payload = tot - ihl;
+		return 0;
+	}
+
+	if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = pos;
+		__u32 plen;
+		__u8 nh;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return -1;
+		if (ip6->version != 6)
+			return -1;
+		p->family = 6;
+		p->ttl = ip6->hop_limit;
+		p->later_fragment = 0;
+		__builtin_memcpy(p->saddr.b, &ip6->saddr, 16);
+		__builtin_memcpy(p->daddr.b, &ip6->daddr, 16);
+		plen = bpf_ntohs(ip6->payload_len);
+		nh = ip6->nexthdr;
+		pos = ip6 + 1;
+
+		/* Skip a bounded number of extension headers; what is still an
+		 * extension header after that is treated as "not TCP". */
+#pragma unroll
+		for (i = 0; i < BW_IPV6_EXT_MAX; i++) {
+			struct ipv6_ext *ext = pos;
+			__u32 len;
+
+			if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING &&
+			    nh != IPPROTO_DSTOPTS && nh != IPPROTO_FRAGMENT &&
+			    nh != IPPROTO_AH)
+				break;
+			if ((void *)(ext + 1) > data_end)
+				return -1;
+			if (nh == IPPROTO_FRAGMENT) {
+				struct ipv6_frag *fh = pos;
+
+				if ((void *)(fh + 1) > data_end)
+					return -1;
+				if (bpf_ntohs(fh->frag_off) & 0xFFF8)
+					p->later_fragment = 1;
+				len = sizeof(*fh);
+			} else if (nh == IPPROTO_AH) {
+				len = ((__u32)ext->hdrlen + 2) * 4;
+			} else {
+				len = ((__u32)ext->hdrlen + 1) * 8;
+			}
+			if (len > plen)
+				return -1;
+			plen -= len;
+			nh = ext->nexthdr;
+			pos += len;
+			if (pos > data_end)
+				return -1;
+		}
+		p->l4proto = nh;
+		p->l4_off = pos - data;
+		p->l3_payload = plen;
+		return 0;
+	}
+	return 1;
+}
+
+static __always_inline int is_watched_port(const struct bw_config *cfg, __u16 port)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < BW_MAX_PORTS; i++)
+		if (cfg->http_ports[i] && cfg->http_ports[i] == port)
+			return 1;
+	return 0;
+}
+
+/* The payload starts with an HTTP/1.x method token and a space. */
+static __always_inline int is_http_method(const __u8 m[8])
+{
+	switch (m[0]) {
+	case 'G':
+		return m[1] == 'E' && m[2] == 'T' && m[3] == ' ';
+	case 'H':
+		return m[1] == 'E' && m[2] == 'A' && m[3] == 'D' && m[4] == ' ';
+	case 'D':
+		return m[1] == 'E' && m[2] == 'L' && m[3] == 'E' && m[4] == 'T' &&
+		       m[5] == 'E' && m[6] == ' ';
+	case 'O':
+		return m[1] == 'P' && m[2] == 'T' && m[3] == 'I' && m[4] == 'O' &&
+		       m[5] == 'N' && m[6] == 'S' && m[7] == ' ';
+	case 'C':
+		return m[1] == 'O' && m[2] == 'N' && m[3] == 'N' && m[4] == 'E' &&
+		       m[5] == 'C' && m[6] == 'T' && m[7] == ' ';
+	case 'T':
+		return m[1] == 'R' && m[2] == 'A' && m[3] == 'C' && m[4] == 'E' &&
+		       m[5] == ' ';
+	case 'P':
+		if (m[1] == 'U')
+			return m[2] == 'T' && m[3] == ' ';
+		if (m[1] == 'O')
+			return m[2] == 'S' && m[3] == 'T' && m[4] == ' ';
+		if (m[1] == 'A')
+			return m[2] == 'T' && m[3] == 'C' && m[4] == 'H' && m[5] == ' ';
+		return 0;
+	}
+	return 0;
+}
+
+/* Copy the request into the ring buffer. Never blocks the packet: a full
+ * ring buffer only costs the sample, and that is counted. */
+static __always_inline void sample(struct xdp_md *ctx, const struct pkt *p,
+				   const struct tcphdr *th, __u32 payload_off,
+				   __u32 payload_len, __u32 cap, __u64 now)
+{
+	struct bw_sample *s;
+
+	s = bpf_ringbuf_reserve(&bw_samples, sizeof(*s), 0);
+	if (!s) {
+		count(BW_CNT_EV_RINGBUF_FULL, 0);
+		return;
+	}
+	if (cap > payload_len)
+		cap = payload_len;
+	if (cap > BW_SAMPLE_CAP)
+		cap = BW_SAMPLE_CAP;
+	if (cap < 1) {
+		bpf_ringbuf_discard(s, 0);
+		return;
+	}
+	/* Same value for 1..BW_SAMPLE_CAP, but written so that the verifier
+	 * sees the bound even if the compiler spills cap in between. */
+	cap = ((cap - 1) & (BW_SAMPLE_CAP - 1)) + 1;
+	if (bpf_xdp_load_bytes(ctx, payload_off, s->payload, cap) < 0) {
+		bpf_ringbuf_discard(s, 0);
+		return;
+	}
+	s->ts_ns = now;
+	s->saddr = p->saddr;
+	s->daddr = p->daddr;
+	s->sport = bpf_ntohs(th->source);
+	s->dport = bpf_ntohs(th->dest);
+	s->ifindex = ctx->ingress_ifindex;
+	s->pkt_len = bpf_xdp_get_buff_len(ctx);
+	s->payload_len = payload_len > 0xffff ? 0xffff : payload_len;
+	s->cap_len = cap;
+	s->family = p->family;
+	s->ttl = p->ttl;
+	s->tcp_flags = ((__u8 *)th)[13];
+	__builtin_memset(s->pad, 0, sizeof(s->pad));
+	bpf_ringbuf_submit(s, 0);
+	count(BW_CNT_EV_SAMPLED, 0);
+}
+
+SEC("xdp")
+int botwall_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 bytes = bpf_xdp_get_buff_len(ctx);
+	struct bw_lpm_key key = {};
+	struct bw_verdict *v;
+	struct bw_config *cfg;
+	struct pkt p = {};
+	struct tcphdr *th;
+	__u32 zero = 0, thlen, payload_off, payload_len;
+	__u8 method[8];
+	__u64 now;
+	int rc;
+
+	count(BW_CNT_RX, bytes);
+
+	rc = parse_l2_l3(data, data_end, &p);
+	if (rc > 0) {
+		count(BW_CNT_PASS_NON_IP, bytes);
+		return XDP_PASS;
+	}
+	if (rc < 0) {
+		count(BW_CNT_PASS_MALFORMED, bytes);
+		return XDP_PASS;
+	}
+
+	key.prefixlen = 128;
+	__builtin_memcpy(key.addr, p.saddr.b, 16);
+	if (bpf_map_lookup_elem(&bw_allow, &key)) {
+		count(BW_CNT_PASS_ALLOWLIST, bytes);
+		return XDP_PASS;
+	}
+	if (bpf_map_lookup_elem(&bw_block, &key)) {
+		count(BW_CNT_DROP_BLOCKLIST, bytes);
+		return XDP_DROP;
+	}
+
+	now = bpf_ktime_get_boot_ns();
+	v = bpf_map_lookup_elem(&bw_verdicts, &p.saddr);
+	if (v && v->action == BW_ACT_DROP) {
+		if (v->expires_ns == 0 || v->expires_ns > now) {
+			count(BW_CNT_DROP_VERDICT, bytes);
+			return XDP_DROP;
+		}
+		count(BW_CNT_EV_VERDICT_EXPIRED, 0);
+	}
+
+	if (p.l4proto != IPPROTO_TCP || p.later_fragment) {
+		count(BW_CNT_PASS_NON_TCP, bytes);
+		return XDP_PASS;
+	}
+
+	/* The verifier tracks packet bounds only through a bounded offset;
+	 * no sane header stack puts L4 beyond this. */
+	if (p.l4_off > BW_L4_OFF_MAX) {
+		count(BW_CNT_PASS_MALFORMED, bytes);
+		return XDP_PASS;
+	}
+	th = data + p.l4_off;
+	if ((void *)(th + 1) > data_end) {
+		count(BW_CNT_PASS_MALFORMED, bytes);
+		return XDP_PASS;
+	}
+	thlen = th->doff * 4;
+	if (thlen < sizeof(*th) || thlen > p.l3_payload) {
+		count(BW_CNT_PASS_MALFORMED, bytes);
+		return XDP_PASS;
+	}
+	payload_off = p.l4_off + thlen;
+	if (payload_off > bytes) {      /* TCP options cut off */
+		count(BW_CNT_PASS_MALFORMED, bytes);
+		return XDP_PASS;
+	}
+	/* Never trust the IP length beyond what was actually received. */
+	payload_len = p.l3_payload - thlen;
+	if (payload_len > bytes - payload_off)
+		payload_len = bytes - payload_off;
+
+	cfg = bpf_map_lookup_elem(&bw_config, &zero);
+	if (!cfg || payload_len < sizeof(method) ||
+	    !is_watched_port(cfg, bpf_ntohs(th->dest)) ||
+	    bpf_xdp_load_bytes(ctx, payload_off, method, sizeof(method)) < 0 ||
+	    !is_http_method(method)) {
+		count(BW_CNT_PASS_TCP, bytes);
+		return XDP_PASS;
+	}
+
+	if (cfg->flags & BW_CFG_F_SAMPLING)
+		sample(ctx, &p, th, payload_off, payload_len, cfg->sample_cap, now);
+	count(BW_CNT_PASS_HTTP, bytes);
+	return XDP_PASS;
+}

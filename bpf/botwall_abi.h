@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * botwall ABI: every type that crosses the kernel/userspace boundary.
+ *
+ * This header is included by the XDP program (bpf/botwall.bpf.c), the daemon
+ * (user/) and the CLI (tools/). Nothing here may be redefined elsewhere.
+ * Layouts are fixed-size with explicit padding so that BPF, x86-64 and any
+ * other 64-bit userspace agree; the _Static_asserts at the bottom catch drift.
+ *
+ * Addresses: IPv4 is stored as an IPv4-mapped IPv6 address (::ffff:a.b.c.d)
+ * everywhere, so one key type serves both families and a v4 /N prefix is the
+ * v6 prefix /(96+N).
+ */
+#ifndef BOTWALL_ABI_H
+#define BOTWALL_ABI_H
+
+#include <linux/types.h>
+
+/* ---- map names (pinned as <pin-dir>/<name>; at most 15 characters) ---- */
+#define BW_MAP_COUNTERS   "bw_counters"   /* per-CPU packet counters      */
+#define BW_MAP_ALLOW      "bw_allow"      /* LPM trie: allowlist prefixes */
+#define BW_MAP_BLOCK      "bw_block"      /* LPM trie: blocklist prefixes */
+#define BW_MAP_VERDICTS   "bw_verdicts"   /* LRU hash: per-source verdict */
+#define BW_MAP_SAMPLES    "bw_samples"    /* ring buffer of HTTP samples  */
+#define BW_MAP_CONFIG     "bw_config"     /* array[1]: datapath settings  */
+#define BW_MAP_SCORESTATS "bw_scorestats" /* array[1]: daemon score stats */
+
+#define BW_DEFAULT_PIN_DIR "/sys/fs/bpf/botwall"
+#define BW_XDP_PROG_NAME   "botwall_xdp"
+
+/* ---- sizes ---- */
+#define BW_SAMPLE_CAP      2048u  /* payload bytes copied per sample (>= 1500) */
+#define BW_MAX_PORTS       8      /* watched TCP ports                         */
+#define BW_LIST_MAX        (1u << 20)
+#define BW_VERDICT_MAX     (1u << 18)
+#define BW_RINGBUF_BYTES   (4u << 20)
+#define BW_IPV6_EXT_MAX    4      /* IPv6 extension headers skipped at most   */
+
+/* An address key: IPv6, or IPv4-mapped IPv6 for IPv4. */
+struct bw_addr {
+	__u8 b[16];
+};
+
+/* LPM trie key for the allow/block lists (prefixlen counts all 128 bits). */
+struct bw_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* Value stored per list prefix. */
+struct bw_list_entry {
+	__u32 list_id;     /* which list file/source added it (0 = manual) */
+	__u32 added_sec;   /* CLOCK_REALTIME seconds when added            */
+};
+
+/* Verdict actions pushed by the daemon. The datapath drops on BW_ACT_DROP;
+ * the other actions are reserved for the datapath issue and pass for now. */
+enum bw_action {
+	BW_ACT_NONE = 0,
+	BW_ACT_DROP = 1,
+	BW_ACT_MONITOR = 2,
+	BW_ACT_RATE_LIMIT = 3,
+	BW_ACT_RESET = 4,
+	BW_ACT__MAX,
+};
+
+/* Why a verdict was pushed. */
+enum bw_verdict_reason {
+	BW_VR_NONE = 0,
+	BW_VR_SCORE = 1,     /* score reached the block threshold */
+	BW_VR_MANUAL = 2,    /* operator: botwall verdict add       */
+	BW_VR__MAX,
+};
+
+struct bw_verdict {
+	__u64 expires_ns;    /* CLOCK_BOOTTIME (bpf_ktime_get_boot_ns); 0 = never */
+	__u64 created_ns;    /* CLOCK_BOOTTIME                                    */
+	__u8 action;         /* enum bw_action                                    */
+	__u8 reason;         /* enum bw_verdict_reason                            */
+	__u8 score;          /* 0-100                                             */
+	__u8 top_flag;       /* enum bw_flag that contributed most, or BW_FLAG__MAX */
+	__u32 pad;
+};
+
+/*
+ * Packet counters. Every packet increments BW_CNT_RX and exactly one
+ * "outcome" counter (PASS_* or DROP_*); the EV_* counters count events that
+ * happen on the way (sampling, ring buffer full, an expired verdict seen).
+ * Keep user/names.c in step with this enum.
+ */
+enum bw_counter_id {
+	BW_CNT_RX = 0,
+	/* outcome: pass */
+	BW_CNT_PASS_NON_IP,       /* not IPv4/IPv6 (ARP, LLDP, ...)            */
+	BW_CNT_PASS_MALFORMED,    /* truncated or invalid L2/L3/L4 header      */
+	BW_CNT_PASS_ALLOWLIST,    /* source on the allowlist                   */
+	BW_CNT_PASS_NON_TCP,      /* IP but not TCP (or a non-first fragment)  */
+	BW_CNT_PASS_TCP,          /* TCP, not an HTTP request start            */
+	BW_CNT_PASS_HTTP,         /* HTTP request start on a watched port      */
+	/* outcome: drop */
+	BW_CNT_DROP_BLOCKLIST,    /* source on the blocklist                   */
+	BW_CNT_DROP_VERDICT,      /* live verdict pushed by the daemon         */
+	/* events */
+	BW_CNT_EV_SAMPLED,        /* HTTP request copied to the ring buffer    */
+	BW_CNT_EV_RINGBUF_FULL,   /* sample lost: ring buffer full             */
+	BW_CNT_EV_VERDICT_EXPIRED,/* verdict found but expired: ignored        */
+	BW_CNT__MAX,
+};
+
+struct bw_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* Datapath settings, written by the daemon (array map, key 0). */
+struct bw_config {
+	__u16 http_ports[BW_MAX_PORTS]; /* host byte order; 0 = unused slot */
+	__u32 sample_cap;               /* payload bytes to copy, <= BW_SAMPLE_CAP */
+	__u32 flags;                    /* BW_CFG_F_*                       */
+};
+
+#define BW_CFG_F_SAMPLING 0x1u   /* sampling on; off = filter only */
+
+/* One sampled HTTP request start, as written into the ring buffer. */
+struct bw_sample {
+	__u64 ts_ns;          /* bpf_ktime_get_boot_ns()                  */
+	struct bw_addr saddr;
+	struct bw_addr daddr;
+	__u16 sport;          /* host byte order                          */
+	__u16 dport;          /* host byte order                          */
+	__u32 ifindex;
+	__u32 pkt_len;        /* whole frame length as received           */
+	__u16 payload_len;    /* TCP payload length in the packet         */
+	__u16 cap_len;        /* bytes of payload copied into payload[]   */
+	__u8 family;          /* 4 or 6                                   */
+	__u8 ttl;             /* IPv4 TTL / IPv6 hop limit                */
+	__u8 tcp_flags;       /* FIN=0x01 SYN=0x02 RST=0x04 PSH=0x08 ACK=0x10 */
+	__u8 pad[5];
+	__u8 payload[BW_SAMPLE_CAP];
+};
+
+/*
+ * Flags computed by the daemon's scorer; ids are stable (maps, store, CLI).
+ * Names and descriptions live in user/names.c; append, never renumber.
+ */
+enum bw_flag {
+	BW_FLAG_MISSING_CLIENT_HINTS = 0,
+	BW_FLAG_PLATFORM_MISMATCH,
+	BW_FLAG_MOBILE_MISMATCH,
+	BW_FLAG_MISSING_ACCEPT_LANGUAGE,
+	BW_FLAG_INCOMPLETE_ACCEPT_ENCODING,
+	BW_FLAG_MISSING_SEC_FETCH,
+	BW_FLAG_SEC_FETCH_INCONSISTENT,
+	BW_FLAG_SUSPICIOUS_USER_AGENT,
+	BW_FLAG_EMPTY_USER_AGENT,
+	BW_FLAG_KNOWN_BOT_PATTERN,
+	BW_FLAG_HEADLESS_USER_AGENT,
+	BW_FLAG_SECURE_HEADERS_ON_PLAINTEXT,
+	BW_FLAG_MALFORMED_REQUEST,
+	BW_FLAG__MAX,
+};
+
+/* Score buckets of seed 000: 0, 1-30, 31-60, 61-80, 81-100. */
+enum bw_bucket {
+	BW_BUCKET_0 = 0,
+	BW_BUCKET_1_30,
+	BW_BUCKET_31_60,
+	BW_BUCKET_61_80,
+	BW_BUCKET_81_100,
+	BW_BUCKET__MAX,
+};
+
+#define BW_FLAG_SLOTS 32  /* room to append flags without changing the map */
+
+/* Scoring statistics, written only by the daemon (array map, key 0). */
+struct bw_score_stats {
+	__u64 flag_hits[BW_FLAG_SLOTS];
+	__u64 buckets[BW_BUCKET__MAX];
+	__u64 scored;          /* requests scored                    */
+	__u64 score_sum;       /* sum of scores, for the average     */
+	__u64 verdicts_pushed; /* verdicts written by the daemon     */
+	__u64 parse_errors;    /* samples that were not valid HTTP   */
+	__u64 samples_seen;    /* ring buffer records consumed       */
+};
+
+_Static_assert(sizeof(struct bw_addr) == 16, "bw_addr");
+_Static_assert(sizeof(struct bw_lpm_key) == 20, "bw_lpm_key");
+_Static_assert(sizeof(struct bw_list_entry) == 8, "bw_list_entry");
+_Static_assert(sizeof(struct bw_verdict) == 24, "bw_verdict");
+_Static_assert(sizeof(struct bw_counter) == 16, "bw_counter");
+_Static_assert(sizeof(struct bw_config) == 24, "bw_config");
+_Static_assert(sizeof(struct bw_sample) == 64 + BW_SAMPLE_CAP, "bw_sample");
+_Static_assert((BW_SAMPLE_CAP & (BW_SAMPLE_CAP - 1)) == 0, "sample cap: power of two");
+_Static_assert(BW_FLAG__MAX <= BW_FLAG_SLOTS, "too many flags");
+_Static_assert(sizeof(struct bw_score_stats) ==
+	       8 * (BW_FLAG_SLOTS + BW_BUCKET__MAX + 5), "bw_score_stats");
+
+#endif /* BOTWALL_ABI_H */

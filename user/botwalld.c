@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * botwalld: attaches the XDP filter, loads the lists, scores the HTTP
+ * requests the datapath samples and pushes block verdicts back into it.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "botwall_abi.h"
+#include "http.h"
+#include "lists.h"
+#include "loader.h"
+#include "log.h"
+#include "maps.h"
+#include "names.h"
+#include "score.h"
+
+#define MAX_LIST_FILES 32
+#define SWEEP_INTERVAL_NS (5ull * 1000000000ull)
+
+struct list_files {
+	const char *paths[MAX_LIST_FILES];
+	size_t n;
+};
+
+struct daemon {
+	/* options */
+	const char *iface;
+	const char *pin_dir;
+	enum bw_xdp_mode mode;
+	struct list_files block, allow;
+	__u16 ports[BW_MAX_PORTS];
+	size_t nports;
+	unsigned int threshold;
+	unsigned int verdict_ttl;
+	unsigned int sample_bytes;
+	bool sampling;
+	bool keep;
+
+	/* state */
+	struct bw_loader loader;
+	struct bw_maps maps;
+	struct bw_score_stats stats;
+	bool stats_dirty;
+};
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"Usage: botwalld --iface IFNAME [options]\n"
+"\n"
+"Attach the botwall XDP filter to IFNAME, score sampled HTTP requests and\n"
+"block sources whose score reaches the threshold.\n"
+"\n"
+"  -i, --iface IFNAME       interface to attach to (required)\n"
+"  -m, --mode MODE          auto (native, else skb), native or skb [auto]\n"
+"  -d, --pin-dir DIR        where maps are pinned [" BW_DEFAULT_PIN_DIR "]\n"
+"  -b, --blocklist FILE     prefixes to drop, one address/CIDR per line (repeatable)\n"
+"  -a, --allowlist FILE     prefixes never filtered (repeatable)\n"
+"  -p, --port PORT          TCP port whose HTTP requests are sampled (repeatable) [80]\n"
+"  -t, --threshold SCORE    block at this score, 1-100 [80]\n"
+"      --verdict-ttl SEC    how long a block verdict lasts, 1-604800 [600]\n"
+"      --sample-bytes N     request bytes copied per sample, 64-%u [%u]\n"
+"      --no-sampling        filter only: no samples, no scoring\n"
+"      --keep               on exit leave the program attached and maps pinned\n"
+"  -v, --verbose            log every scored request\n"
+"  -q, --quiet              log warnings and errors only\n"
+"  -h, --help               this text\n"
+"\n"
+"Signals: SIGHUP re-reads the list files (a bad file keeps the old list),\n"
+"SIGINT/SIGTERM detach and exit (unless --keep).\n",
+		BW_SAMPLE_CAP, BW_SAMPLE_CAP);
+}
+
+/* Parses an unsigned option value in [lo, hi] or exits naming the option. */
+static unsigned long num_arg(const char *opt, const char *val, unsigned long lo,
+			     unsigned long hi)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(val, &end, 10);
+	if (errno || end == val || *end || val[0] == '-' || v < lo || v > hi) {
+		bw_err("--%s: '%s' is not a number in %lu-%lu", opt, val, lo, hi);
+		exit(2);
+	}
+	return v;
+}
+
+static void add_list(struct list_files *l, const char *opt, const char *path)
+{
+	if (l->n == MAX_LIST_FILES) {
+		bw_err("--%s: at most %d files", opt, MAX_LIST_FILES);
+		exit(2);
+	}
+	l->paths[l->n++] = path;
+}
+
+static void parse_args(struct daemon *d, int argc, char **argv)
+{
+	enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP };
+	static const struct option opts[] = {
+		{ "iface", required_argument, NULL, 'i' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "pin-dir", required_argument, NULL, 'd' },
+		{ "blocklist", required_argument, NULL, 'b' },
+		{ "allowlist", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "threshold", required_argument, NULL, 't' },
+		{ "verdict-ttl", required_argument, NULL, OPT_TTL },
+		{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
+		{ "no-sampling", no_argument, NULL, OPT_NO_SAMPLING },
+		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	enum bw_log_level lvl = BW_LOG_INFO;
+	int c;
+
+	d->pin_dir = BW_DEFAULT_PIN_DIR;
+	d->threshold = 80;
+	d->verdict_ttl = 600;
+	d->sample_bytes = BW_SAMPLE_CAP;
+	d->sampling = true;
+
+	while ((c = getopt_long(argc, argv, "i:m:d:b:a:p:t:vqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': d->iface = optarg; break;
+		case 'm':
+			if (!strcmp(optarg, "auto")) d->mode = BW_MODE_AUTO;
+			else if (!strcmp(optarg, "native")) d->mode = BW_MODE_NATIVE;
+			else if (!strcmp(optarg, "skb")) d->mode = BW_MODE_SKB;
+			else {
+				bw_err("--mode: '%s' is not one of auto, native, skb", optarg);
+				exit(2);
+			}
+			break;
+		case 'd': d->pin_dir = optarg; break;
+		case 'b': add_list(&d->block, "blocklist", optarg); break;
+		case 'a': add_list(&d->allow, "allowlist", optarg); break;
+		case 'p':
+			if (d->nports == BW_MAX_PORTS) {
+				bw_err("--port: at most %d ports", BW_MAX_PORTS);
+				exit(2);
+			}
+			d->ports[d->nports++] = (__u16)num_arg("port", optarg, 1, 65535);
+			break;
+		case 't': d->threshold = (unsigned int)num_arg("threshold", optarg, 1, 100); break;
+		case OPT_TTL: d->verdict_ttl = (unsigned int)num_arg("verdict-ttl", optarg, 1, 604800); break;
+		case OPT_SAMPLE_BYTES:
+			d->sample_bytes = (unsigned int)num_arg("sample-bytes", optarg, 64, BW_SAMPLE_CAP);
+			break;
+		case OPT_NO_SAMPLING: d->sampling = false; break;
+		case OPT_KEEP: d->keep = true; break;
+		case 'v': lvl = BW_LOG_DEBUG; break;
+		case 'q': lvl = BW_LOG_WARN; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (optind < argc) {
+		bw_err("unexpected argument '%s' (see --help)", argv[optind]);
+		exit(2);
+	}
+	if (!d->iface) {
+		bw_err("--iface is required (see --help)");
+		exit(2);
+	}
+	if (!d->nports)
+		d->ports[d->nports++] = 80;
+	bw_log_init("botwalld", lvl);
+}
+
+/* Parses every file of one kind, then syncs the map. Any bad file: nothing
+ * changes and the map keeps what it had. */
+static int load_lists(int map_fd, const struct list_files *files, const char *kind)
+{
+	struct bw_prefix_set sets[MAX_LIST_FILES] = {};
+	__u32 ids[MAX_LIST_FILES];
+	struct bw_sync_result res;
+	char err[512];
+	size_t i, total = 0;
+	int rc = -1;
+
+	for (i = 0; i < files->n; i++) {
+		if (bw_list_parse_file(files->paths[i], &sets[i], err, sizeof(err))) {
+			bw_err("%s not (re)loaded, previous contents stay in force: %s", kind, err);
+			goto out;
+		}
+		ids[i] = (__u32)i + 1;
+		total += sets[i].n;
+	}
+	if (bw_list_sync(map_fd, sets, ids, files->n, &res, err, sizeof(err))) {
+		bw_err("%s: %s", kind, err);
+		goto out;
+	}
+	if (files->n)
+		bw_info("%s: %zu prefixes from %zu file(s), %zu stale removed",
+			kind, total, files->n, res.removed);
+	rc = 0;
+out:
+	for (i = 0; i < files->n; i++)
+		bw_prefix_set_free(&sets[i]);
+	return rc;
+}
+
+static int write_config(struct daemon *d)
+{
+	struct bw_config cfg = {};
+	__u32 zero = 0;
+
+	memcpy(cfg.http_ports, d->ports, d->nports * sizeof(d->ports[0]));
+	cfg.sample_cap = d->sample_bytes;
+	cfg.flags = d->sampling ? BW_CFG_F_SAMPLING : 0;
+	return bpf_map_update_elem(d->maps.config, &zero, &cfg, BPF_ANY);
+}
+
+static void flags_text(uint32_t flags, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < BW_FLAG__MAX && n < len; i++)
+		if (flags & (1u << i))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "", bw_flag_name(i));
+}
+
+/* Copies a header value for a log line: printable ASCII only, bounded. */
+static void printable(const struct bw_slice *s, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; s && i < s->len && n + 1 < len; i++) {
+		unsigned char c = (unsigned char)s->p[i];
+
+		buf[n++] = (c >= 0x20 && c < 0x7f && c != '"') ? (char)c : '?';
+	}
+	buf[n] = '\0';
+}
+
+static int on_sample(void *ctx, void *data, size_t len)
+{
+	struct daemon *d = ctx;
+	const struct bw_sample *s = data;
+	struct bw_http_req req;
+	enum bw_http_status st;
+	struct bw_score sc;
+	char addr[BW_PREFIX_STRLEN], flags[512], ua[160];
+	size_t cap;
+
+	d->stats.samples_seen++;
+	d->stats_dirty = true;
+	if (len < offsetof(struct bw_sample, payload))
+		return 0;
+	/* Never trust the record's own length field beyond the record. */
+	cap = s->cap_len;
+	if (cap > len - offsetof(struct bw_sample, payload))
+		cap = len - offsetof(struct bw_sample, payload);
+
+	st = bw_http_parse((const char *)s->payload, cap, &req);
+	if (st != BW_HTTP_OK)
+		d->stats.parse_errors++;
+	bw_score_request(&req, st, &sc);
+
+	d->stats.scored++;
+	d->stats.score_sum += sc.score;
+	d->stats.buckets[bw_score_bucket(sc.score)]++;
+	for (int i = 0; i < BW_FLAG__MAX; i++)
+		if (sc.flags & (1u << i))
+			d->stats.flag_hits[i]++;
+
+	bw_format_addr(&s->saddr, addr, sizeof(addr));
+	flags_text(sc.flags, flags, sizeof(flags));
+	printable(st == BW_HTTP_OK ? bw_http_get(&req, "User-Agent") : NULL, ua, sizeof(ua));
+
+	if (sc.score < d->threshold) {
+		bw_debug("allow %s score=%u flags=%s ua=\"%s\"%s", addr, sc.score,
+			 flags[0] ? flags : "-", ua, st == BW_HTTP_OK ? "" : " (not HTTP)");
+		return 0;
+	}
+	if (bw_verdict_put(d->maps.verdicts, &s->saddr, d->verdict_ttl, BW_VR_SCORE,
+			   (uint8_t)sc.score, sc.top_flag < 0 ? BW_FLAG__MAX : (uint8_t)sc.top_flag)) {
+		bw_err("block %s: writing the verdict failed: %s", addr, strerror(errno));
+		return 0;
+	}
+	d->stats.verdicts_pushed++;
+	bw_info("block %s score=%u top=%s flags=%s ttl=%us ua=\"%s\"", addr, sc.score,
+		bw_flag_name((unsigned int)sc.top_flag), flags, d->verdict_ttl, ua);
+	return 0;
+}
+
+static void reload(struct daemon *d)
+{
+	bw_info("SIGHUP: re-reading list files");
+	load_lists(d->maps.block, &d->block, "blocklist");
+	load_lists(d->maps.allow, &d->allow, "allowlist");
+}
+
+static int run(struct daemon *d)
+{
+	struct ring_buffer *rb = NULL;
+	uint64_t last_sweep = 0;
+	char err[512];
+	int rc;
+
+	if (bw_maps_open(d->pin_dir, &d->maps, err, sizeof(err))) {
+		bw_err("%s", err);
+		return -1;
+	}
+	/* Counters survive a restart: continue from what the map holds. */
+	bw_read_scorestats(d->maps.scorestats, &d->stats);
+	if (write_config(d)) {
+		bw_err("writing the datapath config: %s", strerror(errno));
+		return -1;
+	}
+	if (load_lists(d->maps.block, &d->block, "blocklist") ||
+	    load_lists(d->maps.allow, &d->allow, "allowlist"))
+		return -1;
+
+	rb = ring_buffer__new(d->maps.samples, on_sample, d, NULL);
+	if (!rb) {
+		bw_err("ring buffer: %s", strerror(errno));
+		return -1;
+	}
+	bw_info("running: iface %s, ports %u%s, threshold %u, verdict ttl %us, pins in %s",
+		d->iface, d->ports[0], d->nports > 1 ? " and more" : "", d->threshold,
+		d->verdict_ttl, d->pin_dir);
+
+	while (!stop_requested) {
+		uint64_t now;
+
+		rc = ring_buffer__poll(rb, 200);
+		if (rc < 0 && rc != -EINTR) {
+			bw_err("ring buffer poll: %s", strerror(-rc));
+			break;
+		}
+		if (d->stats_dirty) {
+			bw_write_scorestats(d->maps.scorestats, &d->stats);
+			d->stats_dirty = false;
+		}
+		if (reload_requested) {
+			reload_requested = 0;
+			reload(d);
+		}
+		now = bw_now_ns();
+		if (now - last_sweep > SWEEP_INTERVAL_NS) {
+			int n = bw_verdict_sweep(d->maps.verdicts, now);
+
+			if (n > 0)
+				bw_debug("swept %d expired verdicts", n);
+			last_sweep = now;
+		}
+	}
+	ring_buffer__free(rb);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = {};
+	struct sigaction sa = { .sa_handler = on_signal };
+	int rc;
+
+	bw_log_init("botwalld", BW_LOG_INFO);
+	parse_args(&d, argc, argv);
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	if (bw_loader_open(&d.loader, d.pin_dir) ||
+	    bw_loader_attach(&d.loader, d.iface, d.mode)) {
+		bw_loader_close(&d.loader);
+		return 1;
+	}
+	rc = run(&d);
+
+	bw_write_scorestats(d.maps.scorestats, &d.stats);
+	bw_maps_close(&d.maps);
+	if (d.keep) {
+		bw_info("exiting; program stays attached to %s, maps stay pinned in %s (--keep)",
+			d.iface, d.pin_dir);
+	} else {
+		bw_loader_detach(&d.loader);
+		bw_loader_unpin(&d.loader);
+		bw_info("detached from %s and removed the pins in %s", d.iface, d.pin_dir);
+	}
+	bw_loader_close(&d.loader);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <bpf/bpf.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "addr.h"
+#include "lists.h"
+
+int bw_prefix_set_add(struct bw_prefix_set *s, const struct bw_lpm_key *k)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct bw_lpm_key *nk = realloc(s->keys, cap * sizeof(*nk));
+
+		if (!nk)
+			return -ENOMEM;
+		s->keys = nk;
+		s->cap = cap;
+	}
+	s->keys[s->n++] = *k;
+	return 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct bw_lpm_key));
+}
+
+void bw_prefix_set_finish(struct bw_prefix_set *s)
+{
+	size_t i, j = 0;
+
+	if (!s->n)
+		return;
+	qsort(s->keys, s->n, sizeof(*s->keys), key_cmp);
+	for (i = 1; i < s->n; i++)
+		if (key_cmp(&s->keys[j], &s->keys[i]))
+			s->keys[++j] = s->keys[i];
+	s->n = j + 1;
+}
+
+bool bw_prefix_set_contains(const struct bw_prefix_set *s, const struct bw_lpm_key *k)
+{
+	return s->n && bsearch(k, s->keys, s->n, sizeof(*k), key_cmp);
+}
+
+void bw_prefix_set_free(struct bw_prefix_set *s)
+{
+	free(s->keys);
+	memset(s, 0, sizeof(*s));
+}
+
+int bw_list_parse_stream(FILE *f, const char *name, struct bw_prefix_set *out,
+			 char *err, size_t errlen)
+{
+	struct bw_prefix_set set = {};
+	char line[BW_LIST_LINE_MAX + 2];
+	unsigned long lineno = 0;
+	char msg[160];
+
+	while (fgets(line, sizeof(line), f)) {
+		struct bw_lpm_key k;
+		char *p = line, *end;
+		size_t len = strlen(line);
+
+		lineno++;
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f)) {
+			snprintf(err, errlen, "%s:%lu: line longer than %d characters",
+				 name, lineno, BW_LIST_LINE_MAX);
+			goto fail;
+		}
+		/* Strip the comment, then surrounding white space. */
+		p[strcspn(p, "#;")] = '\0';
+		while (isspace((unsigned char)*p))
+			p++;
+		end = p + strlen(p);
+		while (end > p && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		if (!*p)
+			continue;
+		if (strpbrk(p, " \t")) {
+			snprintf(err, errlen, "%s:%lu: expected one address or CIDR, got '%.80s'",
+				 name, lineno, p);
+			goto fail;
+		}
+		if (bw_parse_prefix(p, &k, msg, sizeof(msg))) {
+			snprintf(err, errlen, "%s:%lu: %s", name, lineno, msg);
+			goto fail;
+		}
+		if (bw_prefix_set_add(&set, &k)) {
+			snprintf(err, errlen, "%s:%lu: out of memory", name, lineno);
+			goto fail;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error: %s", name, strerror(errno));
+		goto fail;
+	}
+	bw_prefix_set_finish(&set);
+	*out = set;
+	return 0;
+fail:
+	bw_prefix_set_free(&set);
+	return -1;
+}
+
+int bw_list_parse_file(const char *path, struct bw_prefix_set *out,
+		       char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	int rc;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = bw_list_parse_stream(f, path, out, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int bw_list_sync(int map_fd, const struct bw_prefix_set *sets, const __u32 *ids,
+		 size_t nsets, struct bw_sync_result *res, char *err, size_t errlen)
+{
+	struct bw_prefix_set stale = {};
+	struct bw_lpm_key cur, next;
+	struct bw_list_entry val;
+	__u32 now = (__u32)time(NULL);
+	void *prev = NULL;
+	size_t i, j;
+	int rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	for (i = 0; i < nsets; i++) {
+		for (j = 0; j < sets[i].n; j++) {
+			val.list_id = ids[i];
+			val.added_sec = now;
+			if (bpf_map_update_elem(map_fd, &sets[i].keys[j], &val, BPF_ANY)) {
+				char p[BW_PREFIX_STRLEN];
+
+				bw_format_prefix(&sets[i].keys[j], p, sizeof(p));
+				snprintf(err, errlen, "adding %s: %s (map full?)", p, strerror(errno));
+				return -1;
+			}
+			res->added++;
+		}
+	}
+
+	/* Collect first, delete after: deleting under get_next_key restarts
+	 * an LPM trie walk from the beginning. */
+	while (bpf_map_get_next_key(map_fd, prev, &next) == 0) {
+		bool held = false;
+
+		cur = next;
+		prev = &cur;
+		if (bpf_map_lookup_elem(map_fd, &cur, &val) || val.list_id == 0)
+			continue;
+		for (i = 0; i < nsets && !held; i++)
+			held = bw_prefix_set_contains(&sets[i], &cur);
+		if (!held && bw_prefix_set_add(&stale, &cur)) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			goto out;
+		}
+	}
+	for (i = 0; i < stale.n; i++)
+		if (!bpf_map_delete_elem(map_fd, &stale.keys[i]))
+			res->removed++;
+out:
+	bw_prefix_set_free(&stale);
+	return rc;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* One-line-per-event logging to stderr (journald picks it up). */
+#ifndef BW_LOG_H
+#define BW_LOG_H
+
+enum bw_log_level { BW_LOG_ERROR, BW_LOG_WARN, BW_LOG_INFO, BW_LOG_DEBUG };
+
+void bw_log_init(const char *prog, enum bw_log_level max);
+void bw_log(enum bw_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+enum bw_log_level bw_log_level(void);
+
+#define bw_err(...)   bw_log(BW_LOG_ERROR, __VA_ARGS__)
+#define bw_warn(...)  bw_log(BW_LOG_WARN, __VA_ARGS__)
+#define bw_info(...)  bw_log(BW_LOG_INFO, __VA_ARGS__)
+#define bw_debug(...) bw_log(BW_LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "maps.h"
+
+static int open_pinned(const char *dir, const char *name, int *fd, char *err, size_t errlen)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	*fd = bpf_obj_get(path);
+	if (*fd < 0) {
+		snprintf(err, errlen, "%s: %s (is botwalld running, or was it started with this --pin-dir?)",
+			 path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int bw_maps_open(const char *pin_dir, struct bw_maps *m, char *err, size_t errlen)
+{
+	memset(m, 0xff, sizeof(*m)); /* every fd -1 */
+	if (open_pinned(pin_dir, BW_MAP_COUNTERS, &m->counters, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_ALLOW, &m->allow, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_BLOCK, &m->block, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_VERDICTS, &m->verdicts, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_SAMPLES, &m->samples, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_CONFIG, &m->config, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_SCORESTATS, &m->scorestats, err, errlen)) {
+		bw_maps_close(m);
+		return -1;
+	}
+	return 0;
+}
+
+void bw_maps_close(struct bw_maps *m)
+{
+	int *fds = (int *)m;
+
+	for (size_t i = 0; i < sizeof(*m) / sizeof(int); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	memset(m, 0xff, sizeof(*m));
+}
+
+int bw_read_counters(int fd, struct bw_counter out[BW_CNT__MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct bw_counter *per;
+
+	if (ncpu <= 0)
+		return -1;
+	per = calloc((size_t)ncpu, sizeof(*per));
+	if (!per)
+		return -1;
+	for (__u32 id = 0; id < BW_CNT__MAX; id++) {
+		out[id].packets = out[id].bytes = 0;
+		if (bpf_map_lookup_elem(fd, &id, per)) {
+			free(per);
+			return -1;
+		}
+		for (int c = 0; c < ncpu; c++) {
+			out[id].packets += per[c].packets;
+			out[id].bytes += per[c].bytes;
+		}
+	}
+	free(per);
+	return 0;
+}
+
+int bw_read_scorestats(int fd, struct bw_score_stats *out)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(fd, &zero, out);
+}
+
+int bw_write_scorestats(int fd, const struct bw_score_stats *in)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(fd, &zero, in, BPF_ANY);
+}
+
+uint64_t bw_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int bw_verdict_put(int fd, const struct bw_addr *addr, unsigned int ttl_sec,
+		   uint8_t reason, uint8_t score, uint8_t top_flag)
+{
+	struct bw_verdict v = {};
+	uint64_t now = bw_now_ns();
+
+	v.created_ns = now;
+	v.expires_ns = ttl_sec ? now + (uint64_t)ttl_sec * 1000000000ull : 0;
+	v.action = BW_ACT_DROP;
+	v.reason = reason;
+	v.score = score;
+	v.top_flag = top_flag;
+	return bpf_map_update_elem(fd, addr, &v, BPF_ANY);
+}
+
+int bw_verdict_sweep(int fd, uint64_t now_ns)
+{
+	struct bw_addr cur, next, *expired = NULL;
+	size_t n = 0, cap = 0;
+	struct bw_verdict v;
+	void *prev = NULL;
+	int removed = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		cur = next;
+		prev = &cur;
+		if (bpf_map_lookup_elem(fd, &cur, &v) || !v.expires_ns || v.expires_ns > now_ns)
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			struct bw_addr *ne = realloc(expired, nc * sizeof(*ne));
+
+			if (!ne)
+				break;
+			expired = ne;
+			cap = nc;
+		}
+		expired[n++] = cur;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!bpf_map_delete_elem(fd, &expired[i]))
+			removed++;
+	free(expired);
+	return removed;
+}
