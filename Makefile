@@ -28,10 +28,10 @@ D_OBJS     := $(D_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS   := $(BUILD)/tools/botwall.o
 HDRS       := $(wildcard bpf/*.h user/*.h)
 
-UNIT_TESTS := test_http test_score test_addr test_lists
+UNIT_TESTS := test_http test_score test_addr test_lists test_corpus
 TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp
 
-.PHONY: all deps test test-unit test-bpf test-e2e demo vmtest clean install
+.PHONY: all deps test test-unit test-bpf test-e2e demo vmtest clean tests
 
 all: $(BUILD)/botwalld $(BUILD)/botwall
 
@@ -63,13 +63,19 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libbotwall.a
 deps:
 	./tests/deps.sh
 
-test: all $(TEST_BINS)
+tests: all $(TEST_BINS)
+
+# The two entry points of the README install what they need first; the
+# build runs after deps (a sub-make), so -j cannot race the install.
+test: deps
+	$(MAKE) tests
 	./tests/run.sh
 
-test-unit test-bpf test-e2e: all $(TEST_BINS)
+test-unit test-bpf test-e2e: tests
 	./tests/run.sh $(@:test-%=%)
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	./tools/demo.sh
 
 vmtest: all $(TEST_BINS)

@@ -193,36 +193,55 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 	bw_log_init("botwalld", lvl);
 }
 
-/* Parses every file of one kind, then syncs the map. Any bad file: nothing
- * changes and the map keeps what it had. */
-static int load_lists(int map_fd, const struct list_files *files, const char *kind)
-{
-	struct bw_prefix_set sets[MAX_LIST_FILES] = {};
+/* Parsed contents of every list file of one kind. */
+struct parsed_lists {
+	struct bw_prefix_set sets[MAX_LIST_FILES];
 	__u32 ids[MAX_LIST_FILES];
+	size_t n, total;
+};
+
+static void parsed_free(struct parsed_lists *pl)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		bw_prefix_set_free(&pl->sets[i]);
+	pl->n = pl->total = 0;
+}
+
+/* Parses every file of one kind; any bad file fails the whole kind, so the
+ * caller keeps what it had. */
+static int parse_lists(const struct list_files *files, const char *kind,
+		       struct parsed_lists *pl)
+{
+	char err[512];
+
+	memset(pl, 0, sizeof(*pl));
+	for (size_t i = 0; i < files->n; i++) {
+		if (bw_list_parse_file(files->paths[i], &pl->sets[i], err, sizeof(err))) {
+			bw_err("%s: %s", kind, err);
+			parsed_free(pl);
+			return -1;
+		}
+		pl->ids[i] = (__u32)i + 1;
+		pl->total += pl->sets[i].n;
+		pl->n = i + 1;
+	}
+	return 0;
+}
+
+static int sync_lists(int map_fd, struct parsed_lists *pl, const char *kind)
+{
 	struct bw_sync_result res;
 	char err[512];
-	size_t i, total = 0;
-	int rc = -1;
+	int rc = 0;
 
-	for (i = 0; i < files->n; i++) {
-		if (bw_list_parse_file(files->paths[i], &sets[i], err, sizeof(err))) {
-			bw_err("%s not (re)loaded, previous contents stay in force: %s", kind, err);
-			goto out;
-		}
-		ids[i] = (__u32)i + 1;
-		total += sets[i].n;
-	}
-	if (bw_list_sync(map_fd, sets, ids, files->n, &res, err, sizeof(err))) {
+	if (bw_list_sync(map_fd, pl->sets, pl->ids, pl->n, &res, err, sizeof(err))) {
 		bw_err("%s: %s", kind, err);
-		goto out;
-	}
-	if (files->n)
+		rc = -1;
+	} else if (pl->n) {
 		bw_info("%s: %zu prefixes from %zu file(s), %zu stale removed",
-			kind, total, files->n, res.removed);
-	rc = 0;
-out:
-	for (i = 0; i < files->n; i++)
-		bw_prefix_set_free(&sets[i]);
+			kind, pl->total, pl->n, res.removed);
+	}
+	parsed_free(pl);
 	return rc;
 }
 
@@ -313,12 +332,20 @@ static int on_sample(void *ctx, void *data, size_t len)
 
 static void reload(struct daemon *d)
 {
+	struct parsed_lists pl;
+
 	bw_info("SIGHUP: re-reading list files");
-	load_lists(d->maps.block, &d->block, "blocklist");
-	load_lists(d->maps.allow, &d->allow, "allowlist");
+	if (parse_lists(&d->block, "blocklist", &pl) == 0)
+		sync_lists(d->maps.block, &pl, "blocklist");
+	else
+		bw_err("blocklist not reloaded: the previous contents stay in force");
+	if (parse_lists(&d->allow, "allowlist", &pl) == 0)
+		sync_lists(d->maps.allow, &pl, "allowlist");
+	else
+		bw_err("allowlist not reloaded: the previous contents stay in force");
 }
 
-static int run(struct daemon *d)
+static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists *allow)
 {
 	struct ring_buffer *rb = NULL;
 	uint64_t last_sweep = 0;
@@ -335,8 +362,8 @@ static int run(struct daemon *d)
 		bw_err("writing the datapath config: %s", strerror(errno));
 		return -1;
 	}
-	if (load_lists(d->maps.block, &d->block, "blocklist") ||
-	    load_lists(d->maps.allow, &d->allow, "allowlist"))
+	if (sync_lists(d->maps.block, block, "blocklist") ||
+	    sync_lists(d->maps.allow, allow, "allowlist"))
 		return -1;
 
 	rb = ring_buffer__new(d->maps.samples, on_sample, d, NULL);
@@ -381,6 +408,7 @@ int main(int argc, char **argv)
 {
 	struct daemon d = {};
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct parsed_lists block, allow;
 	int rc;
 
 	bw_log_init("botwalld", BW_LOG_INFO);
@@ -391,12 +419,23 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	/* Bad list files stop us before anything touches the interface. */
+	if (parse_lists(&d.block, "blocklist", &block))
+		return 1;
+	if (parse_lists(&d.allow, "allowlist", &allow)) {
+		parsed_free(&block);
+		return 1;
+	}
 	if (bw_loader_open(&d.loader, d.pin_dir) ||
 	    bw_loader_attach(&d.loader, d.iface, d.mode)) {
+		parsed_free(&block);
+		parsed_free(&allow);
 		bw_loader_close(&d.loader);
 		return 1;
 	}
-	rc = run(&d);
+	rc = run(&d, &block, &allow);
+	parsed_free(&block);
+	parsed_free(&allow);
 
 	bw_write_scorestats(d.maps.scorestats, &d.stats);
 	bw_maps_close(&d.maps);

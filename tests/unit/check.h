@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static int check_case_failed, check_any_failed;
-static const char *check_skip_reason;
+static int check_case_failed __attribute__((unused)), check_any_failed;
+static const char *check_skip_reason __attribute__((unused));
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \

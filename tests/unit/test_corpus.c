@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Scores every captured request in tests/corpus/ (real clients, see its
+ * README) with the daemon's own parser and scorer:
+ *   browser  -> score < 30 (never blocked)
+ *   tool     -> score >= 50
+ *   headless -> score >= 80 where the bytes can tell (HeadlessChrome/);
+ *               a headless browser whose request is byte-identical to the
+ *               headful one (Firefox) is skipped by name: headers cannot
+ *               tell, behaviour must.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "names.h"
+#include "score.h"
+
+#define CORPUS_DIR "tests/corpus"
+
+static int score_file(const char *file, struct bw_score *sc, char *body, size_t cap)
+{
+	char path[512];
+	struct bw_http_req req;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), CORPUS_DIR "/%s", file);
+	f = fopen(path, "rb");
+	if (!f) {
+		printf("  %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	n = fread(body, 1, cap, f);
+	fclose(f);
+	bw_score_request(&req, bw_http_parse(body, n, &req), sc);
+	return 0;
+}
+
+static void flags_line(const struct bw_score *sc)
+{
+	for (int i = 0; i < BW_FLAG__MAX; i++)
+		if (sc->flags & (1u << i))
+			printf(" %s", bw_flag_name((unsigned int)i));
+}
+
+int main(void)
+{
+	FILE *m = fopen(CORPUS_DIR "/MANIFEST.tsv", "r");
+	char line[2048], body[8192];
+	int cases = 0;
+
+	if (!m) {
+		printf("FAIL corpus: cannot open " CORPUS_DIR "/MANIFEST.tsv: %s\n", strerror(errno));
+		return 1;
+	}
+	if (!fgets(line, sizeof(line), m)) { /* header row */
+		fclose(m);
+		return 1;
+	}
+	while (fgets(line, sizeof(line), m)) {
+		char *file = strtok(line, "\t"), *client = strtok(NULL, "\t");
+		char *version = strtok(NULL, "\t"), *context = strtok(NULL, "\t");
+		char *label = strtok(NULL, "\t\n");
+		struct bw_score sc;
+		bool ok;
+
+		(void)client;
+		(void)version;
+		if (!file || !label || !context)
+			continue;
+		cases++;
+		if (score_file(file, &sc, body, sizeof(body))) {
+			printf("FAIL corpus/%s\n", file);
+			check_any_failed = 1;
+			continue;
+		}
+		if (!strcmp(label, "browser")) {
+			ok = sc.score < 30;
+		} else if (!strcmp(label, "tool")) {
+			ok = sc.score >= 50;
+		} else if (!strcmp(label, "headless")) {
+			if (!strstr(body, "Headless")) {
+				printf("SKIP corpus/%s: headless request byte-identical to its headful "
+				       "browser; only behaviour can tell\n", file);
+				continue;
+			}
+			ok = sc.score >= 80;
+		} else {
+			printf("FAIL corpus/%s: unknown label '%s'\n", file, label);
+			check_any_failed = 1;
+			continue;
+		}
+		if (!ok) {
+			printf("  %s (%s, %s) scored %u, flags:", file, label, context, sc.score);
+			flags_line(&sc);
+			printf("\n");
+		}
+		printf("%s corpus/%s\n", ok ? "PASS" : "FAIL", file);
+		check_any_failed |= !ok;
+	}
+	fclose(m);
+	if (cases < 10) {
+		printf("FAIL corpus: only %d cases in the manifest\n", cases);
+		return 1;
+	}
+	return CHECK_EXIT();
+}
