@@ -21,9 +21,9 @@ BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
 
 LIB_SRCS   := user/names.c user/addr.c user/lists.c user/http.c user/score.c \
-	      user/maps.c user/log.c
+	      user/maps.c user/log.c user/config.c user/lock.c user/loader.c
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-D_SRCS     := user/botwalld.c user/loader.c
+D_SRCS     := user/botwalld.c
 D_OBJS     := $(D_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS   := $(BUILD)/tools/botwall.o
 HDRS       := $(wildcard bpf/*.h user/*.h)

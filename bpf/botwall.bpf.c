@@ -72,6 +72,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } bw_scorestats SEC(".maps");
 
+/* Daemon self-description, also written by the daemon only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bw_daemon_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_daemon SEC(".maps");
+
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD 0x88A8
 #endif

@@ -24,6 +24,7 @@
 #define BW_MAP_SAMPLES    "bw_samples"    /* ring buffer of HTTP samples  */
 #define BW_MAP_CONFIG     "bw_config"     /* array[1]: datapath settings  */
 #define BW_MAP_SCORESTATS "bw_scorestats" /* array[1]: daemon score stats */
+#define BW_MAP_DAEMON     "bw_daemon"     /* array[1]: daemon state       */
 
 #define BW_DEFAULT_PIN_DIR "/sys/fs/bpf/botwall"
 #define BW_XDP_PROG_NAME   "botwall_xdp"
@@ -181,7 +182,27 @@ struct bw_score_stats {
 	__u64 verdicts_pushed; /* verdicts written by the daemon     */
 	__u64 parse_errors;    /* samples that were not valid HTTP   */
 	__u64 samples_seen;    /* ring buffer records consumed       */
+	__u64 verdicts_suppressed; /* blast-radius limit hit: not pushed */
 };
+
+/* What the running daemon says about itself (array map, key 0), so that
+ * `botwall status` needs nothing but the pin directory. */
+struct bw_daemon_state {
+	__u32 pid;             /* 0 once it exited cleanly                 */
+	__u32 ifindex;         /* interface the program is attached to     */
+	__u32 prog_id;         /* botwall_xdp program id                   */
+	__u32 attach_mode;     /* enum xdp_attach_mode (libxdp)            */
+	__u64 started_ns;      /* CLOCK_BOOTTIME when this daemon started  */
+	__u64 heartbeat_ns;    /* CLOCK_BOOTTIME of the last main-loop turn */
+	__u64 lists_loaded_ns; /* CLOCK_BOOTTIME of the last list (re)load */
+	__u32 block_prefixes;  /* prefixes loaded from blocklist files     */
+	__u32 allow_prefixes;  /* prefixes loaded from allowlist files     */
+	__u32 threshold;
+	__u32 flags;           /* BW_DS_F_*                                */
+};
+
+#define BW_DS_F_ADOPTED 0x1u   /* found the program attached and kept it */
+#define BW_DS_F_LEGACY  0x2u   /* attached without libxdp's dispatcher   */
 
 _Static_assert(sizeof(struct bw_addr) == 16, "bw_addr");
 _Static_assert(sizeof(struct bw_lpm_key) == 20, "bw_lpm_key");
@@ -193,6 +214,7 @@ _Static_assert(sizeof(struct bw_sample) == 64 + BW_SAMPLE_CAP, "bw_sample");
 _Static_assert((BW_SAMPLE_CAP & (BW_SAMPLE_CAP - 1)) == 0, "sample cap: power of two");
 _Static_assert(BW_FLAG__MAX <= BW_FLAG_SLOTS, "too many flags");
 _Static_assert(sizeof(struct bw_score_stats) ==
-	       8 * (BW_FLAG_SLOTS + BW_BUCKET__MAX + 5), "bw_score_stats");
+	       8 * (BW_FLAG_SLOTS + BW_BUCKET__MAX + 6), "bw_score_stats");
+_Static_assert(sizeof(struct bw_daemon_state) == 56, "bw_daemon_state");
 
 #endif /* BOTWALL_ABI_H */

@@ -8,6 +8,8 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <time.h>
 #include <stdio.h>
@@ -17,9 +19,13 @@
 
 #include "addr.h"
 #include "botwall_abi.h"
+#include "loader.h"
+#include "lock.h"
 #include "log.h"
 #include "maps.h"
 #include "names.h"
+
+#define EDIT_LOCK_WAIT_MS 5000
 
 static const char *pin_dir = BW_DEFAULT_PIN_DIR;
 static bool json, pretty;
@@ -30,6 +36,7 @@ static void usage(FILE *out)
 "Usage: botwall [OPTIONS] COMMAND\n"
 "\n"
 "Commands:\n"
+"  status                         what is attached where, daemon health, sizes\n"
 "  stats                          packet counters, score distribution, flags\n"
 "  block add|del PREFIX...        edit the blocklist live (ADDR or ADDR/LEN)\n"
 "  block list                     list blocklist prefixes\n"
@@ -38,6 +45,7 @@ static void usage(FILE *out)
 "  verdict list                   list verdicts pushed by the daemon\n"
 "  verdict add ADDR [TTL_SEC]     block one address (default TTL 600, 0 = forever)\n"
 "  verdict del ADDR...            remove verdicts\n"
+"  detach                         stop the daemon, detach the program, remove the pins\n"
 "\n"
 "Options:\n"
 "  -d, --pin-dir DIR   where botwalld pinned its maps [" BW_DEFAULT_PIN_DIR "]\n"
@@ -197,7 +205,7 @@ static int cmd_list_edit(int fd, const char *what, int argc, char **argv)
 	struct bw_list_entry val;
 	char err[256], buf[BW_PREFIX_STRLEN];
 	void *prev = NULL;
-	int rc = 0;
+	int rc = 0, lock;
 
 	if (argc < 1)
 		return fail("%s: expected add, del or list (see --help)", what);
@@ -238,6 +246,9 @@ static int cmd_list_edit(int fd, const char *what, int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (bw_parse_prefix(argv[i], &cur, err, sizeof(err)))
 			return fail("%s %s: argument %d: %s", what, argv[0], i, err);
+	lock = bw_map_lock(pin_dir, EDIT_LOCK_WAIT_MS, err, sizeof(err));
+	if (lock < 0)
+		return fail("%s", err);
 
 	for (int i = 1; i < argc; i++) {
 		bw_parse_prefix(argv[i], &cur, err, sizeof(err));
@@ -257,6 +268,7 @@ static int cmd_list_edit(int fd, const char *what, int argc, char **argv)
 				printf("removed %s\n", buf);
 		}
 	}
+	bw_unlock(lock);
 	return rc;
 }
 
@@ -269,7 +281,7 @@ static int cmd_verdict(int fd, int argc, char **argv)
 	char err[256], buf[BW_PREFIX_STRLEN];
 	void *prev = NULL;
 	__u64 now = bw_now_ns();
-	int rc = 0;
+	int rc = 0, lock;
 
 	if (argc < 1 || !strcmp(argv[0], "list")) {
 		cJSON *arr = json ? cJSON_CreateArray() : NULL;
@@ -331,7 +343,12 @@ static int cmd_verdict(int fd, int argc, char **argv)
 			if (errno || end == argv[2] || *end || argv[2][0] == '-' || ttl > 31536000)
 				return fail("verdict add: TTL_SEC '%s' is not a number in 0-31536000", argv[2]);
 		}
-		if (bw_verdict_put(fd, &cur, (unsigned int)ttl, BW_VR_MANUAL, 100, BW_FLAG__MAX))
+		lock = bw_map_lock(pin_dir, EDIT_LOCK_WAIT_MS, err, sizeof(err));
+		if (lock < 0)
+			return fail("%s", err);
+		rc = bw_verdict_put(fd, &cur, (unsigned int)ttl, BW_VR_MANUAL, 100, BW_FLAG__MAX);
+		bw_unlock(lock);
+		if (rc)
 			return fail("verdict add %s: %s", argv[1], strerror(errno));
 		if (!json)
 			printf("blocked %s for %s\n", argv[1], ttl ? argv[argc - 1] : "ever");
@@ -343,6 +360,9 @@ static int cmd_verdict(int fd, int argc, char **argv)
 		for (int i = 1; i < argc; i++)
 			if (bw_parse_addr(argv[i], &cur, err, sizeof(err)))
 				return fail("verdict del: argument %d: %s", i, err);
+		lock = bw_map_lock(pin_dir, EDIT_LOCK_WAIT_MS, err, sizeof(err));
+		if (lock < 0)
+			return fail("%s", err);
 		for (int i = 1; i < argc; i++) {
 			bw_parse_addr(argv[i], &cur, err, sizeof(err));
 			if (bpf_map_delete_elem(fd, &cur))
@@ -351,9 +371,193 @@ static int cmd_verdict(int fd, int argc, char **argv)
 			else if (!json)
 				printf("removed verdict for %s\n", argv[i]);
 		}
+		bw_unlock(lock);
 		return rc;
 	}
 	return fail("verdict: unknown subcommand '%s' (expected list, add or del)", argv[0]);
+}
+
+/* ---- status / detach ---- */
+
+/* Is pid a live botwalld? (Guards against a recycled pid.) */
+static bool is_botwalld(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return !strncmp(comm, "botwalld", 8);
+}
+
+static double secs_since(__u64 then_ns, __u64 now_ns)
+{
+	return then_ns && now_ns > then_ns ? (double)(now_ns - then_ns) / 1e9 : 0.0;
+}
+
+static void wall_time(__u64 boot_ns, char *buf, size_t len)
+{
+	struct timespec rt;
+	time_t t;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	t = rt.tv_sec - (time_t)((bw_now_ns() - boot_ns) / 1000000000ull);
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int cmd_status(const struct bw_maps *m)
+{
+	struct bw_daemon_state ds = {};
+	struct bw_counter cnt[BW_CNT__MAX];
+	struct bw_score_stats st = {};
+	char ifname[IF_NAMESIZE] = "", since[40] = "", loaded[40] = "";
+	__u64 now = bw_now_ns();
+	long verdicts, blocks, allows;
+	bool running, attached = false, legacy = false, healthy;
+	pid_t lock_pid;
+	int mode = 0;
+	double hb;
+
+	if (bw_read_daemon_state(m->daemon, &ds) || bw_read_counters(m->counters, cnt) ||
+	    bw_read_scorestats(m->scorestats, &st))
+		return fail("reading the maps in %s: %s", pin_dir, strerror(errno));
+	verdicts = bw_map_count(m->verdicts, sizeof(struct bw_addr));
+	blocks = bw_map_count(m->block, sizeof(struct bw_lpm_key));
+	allows = bw_map_count(m->allow, sizeof(struct bw_lpm_key));
+	running = bw_instance_running(pin_dir, &lock_pid) && is_botwalld(lock_pid);
+	hb = secs_since(ds.heartbeat_ns, now);
+	if (ds.ifindex) {
+		if (!if_indextoname(ds.ifindex, ifname))
+			snprintf(ifname, sizeof(ifname), "?");
+		attached = bw_prog_attached((int)ds.ifindex, ds.prog_id, &mode, &legacy);
+	}
+	healthy = attached && running && hb < 3.0;
+	if (ds.started_ns)
+		wall_time(ds.started_ns, since, sizeof(since));
+	if (ds.lists_loaded_ns)
+		wall_time(ds.lists_loaded_ns, loaded, sizeof(loaded));
+
+	if (json) {
+		cJSON *doc = cJSON_CreateObject(), *o;
+
+		cJSON_AddStringToObject(doc, "pin_dir", pin_dir);
+		cJSON_AddBoolToObject(doc, "healthy", healthy);
+		o = cJSON_AddObjectToObject(doc, "program");
+		cJSON_AddNumberToObject(o, "id", ds.prog_id);
+		cJSON_AddStringToObject(o, "iface", ifname);
+		cJSON_AddNumberToObject(o, "ifindex", ds.ifindex);
+		cJSON_AddBoolToObject(o, "attached", attached);
+		cJSON_AddStringToObject(o, "mode", attached ? bw_mode_name(mode) : "none");
+		cJSON_AddBoolToObject(o, "dispatcher", attached && !legacy);
+		o = cJSON_AddObjectToObject(doc, "daemon");
+		cJSON_AddBoolToObject(o, "running", running);
+		cJSON_AddNumberToObject(o, "pid", running ? lock_pid : 0);
+		cJSON_AddStringToObject(o, "started", since);
+		cJSON_AddNumberToObject(o, "heartbeat_age_sec", hb);
+		cJSON_AddBoolToObject(o, "adopted_program", ds.flags & BW_DS_F_ADOPTED);
+		cJSON_AddNumberToObject(o, "threshold", ds.threshold);
+		o = cJSON_AddObjectToObject(doc, "lists");
+		cJSON_AddNumberToObject(o, "block_prefixes", (double)blocks);
+		cJSON_AddNumberToObject(o, "allow_prefixes", (double)allows);
+		cJSON_AddNumberToObject(o, "block_from_files", ds.block_prefixes);
+		cJSON_AddNumberToObject(o, "allow_from_files", ds.allow_prefixes);
+		cJSON_AddStringToObject(o, "loaded", loaded);
+		cJSON_AddNumberToObject(doc, "verdicts", (double)verdicts);
+		o = cJSON_AddObjectToObject(doc, "ring_buffer");
+		cJSON_AddNumberToObject(o, "sampled", (double)cnt[BW_CNT_EV_SAMPLED].packets);
+		cJSON_AddNumberToObject(o, "lost", (double)cnt[BW_CNT_EV_RINGBUF_FULL].packets);
+		cJSON_AddNumberToObject(o, "consumed", (double)st.samples_seen);
+		cJSON_AddNumberToObject(doc, "verdicts_suppressed", (double)st.verdicts_suppressed);
+		print_json(doc);
+	} else {
+		printf("%-13s %s\n", "pin dir", pin_dir);
+		if (attached)
+			printf("%-13s botwall_xdp id %u on %s (ifindex %u), %s mode, %s\n", "program",
+			       ds.prog_id, ifname, ds.ifindex, bw_mode_name(mode),
+			       legacy ? "only program (no libxdp dispatcher)" : "behind libxdp's dispatcher");
+		else
+			printf("%-13s NOT attached (last: id %u on ifindex %u)\n", "program", ds.prog_id,
+			       ds.ifindex);
+		if (running)
+			printf("%-13s botwalld pid %ld, started %s, heartbeat %.1f s ago%s\n", "daemon",
+			       (long)lock_pid, since, hb, ds.flags & BW_DS_F_ADOPTED ?
+			       ", adopted the attached program" : "");
+		else
+			printf("%-13s not running: pinned lists and verdicts keep enforcing (fail-static)\n",
+			       "daemon");
+		printf("%-13s blocklist %ld prefixes (%u from files), allowlist %ld (%u from files), loaded %s\n",
+		       "lists", blocks, ds.block_prefixes, allows, ds.allow_prefixes,
+		       loaded[0] ? loaded : "never");
+		printf("%-13s %ld live, %llu pushed, %llu suppressed by the blast-radius limit\n",
+		       "verdicts", verdicts, (unsigned long long)st.verdicts_pushed,
+		       (unsigned long long)st.verdicts_suppressed);
+		printf("%-13s %llu sampled, %llu lost (ring buffer full), %llu consumed\n", "samples",
+		       (unsigned long long)cnt[BW_CNT_EV_SAMPLED].packets,
+		       (unsigned long long)cnt[BW_CNT_EV_RINGBUF_FULL].packets,
+		       (unsigned long long)st.samples_seen);
+		printf("%-13s %s\n", "health", healthy ? "ok" : "DEGRADED");
+	}
+	return healthy ? 0 : 1;
+}
+
+/* Stops the daemon (it detaches itself unless keep = yes), then removes
+ * what is left: the program on the interface and the pins. */
+static int cmd_detach(void)
+{
+	struct bw_daemon_state ds = {};
+	struct bw_maps m;
+	char err[512], path[4096];
+	pid_t pid;
+	int lock, e;
+
+	if (bw_instance_running(pin_dir, &pid) && is_botwalld(pid)) {
+		if (!json)
+			printf("stopping botwalld (pid %ld)\n", (long)pid);
+		kill(pid, SIGTERM);
+		for (int i = 0; i < 200 && bw_instance_running(pin_dir, &pid); i++)
+			usleep(50000);
+		if (bw_instance_running(pin_dir, &pid))
+			return fail("botwalld (pid %ld) did not exit within 10 s", (long)pid);
+	}
+	if (bw_maps_open(pin_dir, &m, err, sizeof(err))) {
+		if (!json)
+			printf("nothing pinned in %s: nothing left to detach\n", pin_dir);
+		return 0;
+	}
+	bw_read_daemon_state(m.daemon, &ds);
+	bw_maps_close(&m);
+	lock = bw_map_lock(pin_dir, EDIT_LOCK_WAIT_MS, err, sizeof(err));
+	if (lock < 0)
+		return fail("%s", err);
+	if (ds.ifindex && ds.prog_id) {
+		e = bw_detach_prog((int)ds.ifindex, ds.prog_id);
+		if (e && e != -ENOENT) {
+			bw_unlock(lock);
+			return fail("detaching program id %u from ifindex %u: %s (pins kept)",
+				    ds.prog_id, ds.ifindex, strerror(-e));
+		}
+		if (!e && !json)
+			printf("detached program id %u from ifindex %u\n", ds.prog_id, ds.ifindex);
+	}
+	for (size_t i = 0; i < bw_map_count_names; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, bw_map_names[i]);
+		unlink(path);
+	}
+	bw_unlock(lock);
+	if (rmdir(pin_dir) && !json)
+		printf("left %s in place: %s\n", pin_dir, strerror(errno));
+	else if (!json)
+		printf("removed the pins in %s\n", pin_dir);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -385,15 +589,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind++];
+	if (!strcmp(cmd, "detach")) {
+		if (optind < argc)
+			return fail("detach: unexpected argument '%s'", argv[optind]);
+		return cmd_detach();
+	}
 	if (strcmp(cmd, "stats") && strcmp(cmd, "block") && strcmp(cmd, "allow") &&
-	    strcmp(cmd, "verdict")) {
+	    strcmp(cmd, "verdict") && strcmp(cmd, "status")) {
 		fail("unknown command '%s' (see --help)", cmd);
 		return 2;
 	}
 	if (bw_maps_open(pin_dir, &m, err, sizeof(err)))
 		return fail("%s", err);
 
-	if (!strcmp(cmd, "stats")) {
+	if (!strcmp(cmd, "status")) {
+		rc = optind < argc ? fail("status: unexpected argument '%s'", argv[optind]) : cmd_status(&m);
+	} else if (!strcmp(cmd, "stats")) {
 		rc = optind < argc ? fail("stats: unexpected argument '%s'", argv[optind]) : cmd_stats(&m);
 	} else if (!strcmp(cmd, "block")) {
 		rc = cmd_list_edit(m.block, "block", argc - optind, argv + optind);

@@ -2,6 +2,10 @@
 /*
  * botwalld: attaches the XDP filter, loads the lists, scores the HTTP
  * requests the datapath samples and pushes block verdicts back into it.
+ *
+ * Fail-static by design: everything that enforces (program, lists,
+ * verdicts) lives in the kernel and pinned maps, so a daemon that dies
+ * leaves protection in place; a restarted daemon adopts it.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -13,44 +17,44 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xdp/libxdp.h>
 
 #include "addr.h"
 #include "botwall_abi.h"
+#include "config.h"
 #include "http.h"
 #include "lists.h"
 #include "loader.h"
+#include "lock.h"
 #include "log.h"
 #include "maps.h"
 #include "names.h"
 #include "score.h"
 
-#define MAX_LIST_FILES 32
-#define SWEEP_INTERVAL_NS (5ull * 1000000000ull)
-
-struct list_files {
-	const char *paths[MAX_LIST_FILES];
-	size_t n;
-};
+#define NS_PER_SEC 1000000000ull
+#define SWEEP_INTERVAL_NS (5 * NS_PER_SEC)
+#define MAP_LOCK_WAIT_MS 5000
 
 struct daemon {
-	/* options */
-	const char *iface;
-	const char *pin_dir;
-	enum bw_xdp_mode mode;
-	struct list_files block, allow;
-	__u16 ports[BW_MAX_PORTS];
-	size_t nports;
-	unsigned int threshold;
-	unsigned int verdict_ttl;
-	unsigned int sample_bytes;
-	bool sampling;
-	bool keep;
+	struct bw_settings cfg;
+	const char *config_path;     /* NULL: none */
+	bool config_explicit;        /* given with --config: must exist */
+	int argc;                    /* kept to re-apply on SIGHUP */
+	char **argv;
 
-	/* state */
 	struct bw_loader loader;
 	struct bw_maps maps;
 	struct bw_score_stats stats;
+	struct bw_daemon_state state;
 	bool stats_dirty;
+	int instance_lock;
+
+	/* blast radius */
+	double tokens;               /* new verdicts allowed right now   */
+	uint64_t tokens_ns;
+	long live_verdicts;          /* estimate: last count + pushed since */
+	uint64_t last_suppress_log_ns;
+	uint64_t suppressed_since_log;
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -66,137 +70,155 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out,
-"Usage: botwalld --iface IFNAME [options]\n"
+"Usage: botwalld [--config FILE] [options]\n"
 "\n"
-"Attach the botwall XDP filter to IFNAME, score sampled HTTP requests and\n"
-"block sources whose score reaches the threshold.\n"
+"Attach the botwall XDP filter to an interface, score sampled HTTP requests\n"
+"and block sources whose score reaches the threshold.\n"
 "\n"
-"  -i, --iface IFNAME       interface to attach to (required)\n"
-"  -m, --mode MODE          auto (native, else skb), native or skb [auto]\n"
-"  -d, --pin-dir DIR        where maps are pinned [" BW_DEFAULT_PIN_DIR "]\n"
-"  -b, --blocklist FILE     prefixes to drop, one address/CIDR per line (repeatable)\n"
-"  -a, --allowlist FILE     prefixes never filtered (repeatable)\n"
-"  -p, --port PORT          TCP port whose HTTP requests are sampled (repeatable) [80]\n"
-"  -t, --threshold SCORE    block at this score, 1-100 [80]\n"
-"      --verdict-ttl SEC    how long a block verdict lasts, 1-604800 [600]\n"
-"      --sample-bytes N     request bytes copied per sample, 64-%u [%u]\n"
-"      --no-sampling        filter only: no samples, no scoring\n"
-"      --keep               on exit leave the program attached and maps pinned\n"
-"  -v, --verbose            log every scored request\n"
-"  -q, --quiet              log warnings and errors only\n"
-"  -h, --help               this text\n"
+"  -c, --config FILE          config file [" BW_DEFAULT_CONFIG " if it exists]\n"
+"      --check-config         validate the config and list files, touch nothing\n"
+"  -i, --iface IFNAME         interface to attach to (required)\n"
+"  -m, --mode MODE            auto (native, else skb), native or skb [auto]\n"
+"  -d, --pin-dir DIR          where maps are pinned [" BW_DEFAULT_PIN_DIR "]\n"
+"  -b, --blocklist FILE       prefixes to drop (repeatable)\n"
+"  -a, --allowlist FILE       prefixes never filtered (repeatable)\n"
+"  -p, --port PORT            TCP port whose HTTP requests are sampled (repeatable) [80]\n"
+"  -t, --threshold SCORE      block at this score, 1-100 [80]\n"
+"      --verdict-ttl SEC      how long a block verdict lasts [600]\n"
+"      --sample-bytes N       request bytes copied per sample, 64-2048 [2048]\n"
+"      --no-sampling          filter only: no samples, no scoring\n"
+"      --max-verdicts-per-sec N   blast radius: new verdicts per second [100]\n"
+"      --max-verdicts N       blast radius: live verdicts at most [100000]\n"
+"      --keep                 on exit leave the program attached and maps pinned\n"
+"      --log-format FMT       text or json [text]\n"
+"  -v, --verbose              log every scored request\n"
+"  -q, --quiet                log warnings and errors only\n"
+"  -h, --help                 this text\n"
 "\n"
-"Signals: SIGHUP re-reads the list files (a bad file keeps the old list),\n"
-"SIGINT/SIGTERM detach and exit (unless --keep).\n",
-		BW_SAMPLE_CAP, BW_SAMPLE_CAP);
+"Command-line options override the config file (docs/config.md lists every key).\n"
+"SIGHUP re-reads the config and list files; anything invalid keeps what runs.\n"
+"SIGINT/SIGTERM detach and remove the pins, unless keep = yes.\n");
 }
 
-/* Parses an unsigned option value in [lo, hi] or exits naming the option. */
-static unsigned long num_arg(const char *opt, const char *val, unsigned long lo,
-			     unsigned long hi)
-{
-	char *end;
-	unsigned long v;
+enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP, OPT_CHECK,
+       OPT_MAX_VPS, OPT_MAX_V, OPT_LOG_FORMAT };
 
-	errno = 0;
-	v = strtoul(val, &end, 10);
-	if (errno || end == val || *end || val[0] == '-' || v < lo || v > hi) {
-		bw_err("--%s: '%s' is not a number in %lu-%lu", opt, val, lo, hi);
-		exit(2);
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "check-config", no_argument, NULL, OPT_CHECK },
+	{ "iface", required_argument, NULL, 'i' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "pin-dir", required_argument, NULL, 'd' },
+	{ "blocklist", required_argument, NULL, 'b' },
+	{ "allowlist", required_argument, NULL, 'a' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "threshold", required_argument, NULL, 't' },
+	{ "verdict-ttl", required_argument, NULL, OPT_TTL },
+	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
+	{ "no-sampling", no_argument, NULL, OPT_NO_SAMPLING },
+	{ "max-verdicts-per-sec", required_argument, NULL, OPT_MAX_VPS },
+	{ "max-verdicts", required_argument, NULL, OPT_MAX_V },
+	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{}
+};
+static const char short_opts[] = "c:i:m:d:b:a:p:t:vqh";
+
+/* Option -> config key (and the value for flags without an argument). */
+static int opt_key(int c, const char **key, const char **fixed)
+{
+	*fixed = NULL;
+	switch (c) {
+	case 'i': *key = "iface"; break;
+	case 'm': *key = "mode"; break;
+	case 'd': *key = "pin_dir"; break;
+	case 'b': *key = "blocklist"; break;
+	case 'a': *key = "allowlist"; break;
+	case 'p': *key = "port"; break;
+	case 't': *key = "threshold"; break;
+	case OPT_TTL: *key = "verdict_ttl"; break;
+	case OPT_SAMPLE_BYTES: *key = "sample_bytes"; break;
+	case OPT_NO_SAMPLING: *key = "sampling"; *fixed = "no"; break;
+	case OPT_MAX_VPS: *key = "max_verdicts_per_sec"; break;
+	case OPT_MAX_V: *key = "max_verdicts"; break;
+	case OPT_KEEP: *key = "keep"; *fixed = "yes"; break;
+	case OPT_LOG_FORMAT: *key = "log_format"; break;
+	case 'v': *key = "log_level"; *fixed = "debug"; break;
+	case 'q': *key = "log_level"; *fixed = "warning"; break;
+	default: return -1;
 	}
-	return v;
+	return 0;
 }
 
-static void add_list(struct list_files *l, const char *opt, const char *path)
+/* Builds the settings: defaults < config file < command line. */
+static int build_settings(struct daemon *d, struct bw_settings *out, char *err, size_t errlen)
 {
-	if (l->n == MAX_LIST_FILES) {
-		bw_err("--%s: at most %d files", opt, MAX_LIST_FILES);
-		exit(2);
-	}
-	l->paths[l->n++] = path;
-}
-
-static void parse_args(struct daemon *d, int argc, char **argv)
-{
-	enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP };
-	static const struct option opts[] = {
-		{ "iface", required_argument, NULL, 'i' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "pin-dir", required_argument, NULL, 'd' },
-		{ "blocklist", required_argument, NULL, 'b' },
-		{ "allowlist", required_argument, NULL, 'a' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "threshold", required_argument, NULL, 't' },
-		{ "verdict-ttl", required_argument, NULL, OPT_TTL },
-		{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
-		{ "no-sampling", no_argument, NULL, OPT_NO_SAMPLING },
-		{ "keep", no_argument, NULL, OPT_KEEP },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	enum bw_log_level lvl = BW_LOG_INFO;
+	unsigned int reset = 0;
+	char where[64];
 	int c;
 
-	d->pin_dir = BW_DEFAULT_PIN_DIR;
-	d->threshold = 80;
-	d->verdict_ttl = 600;
-	d->sample_bytes = BW_SAMPLE_CAP;
-	d->sampling = true;
+	bw_settings_defaults(out);
+	if (d->config_path && (d->config_explicit || access(d->config_path, F_OK) == 0) &&
+	    bw_config_load(out, d->config_path, err, errlen))
+		goto fail;
 
-	while ((c = getopt_long(argc, argv, "i:m:d:b:a:p:t:vqh", opts, NULL)) != -1) {
+	optind = 0; /* rescan argv */
+	while ((c = getopt_long(d->argc, d->argv, short_opts, long_opts, NULL)) != -1) {
+		const char *key, *fixed;
+
+		if (opt_key(c, &key, &fixed))
+			continue;
+		snprintf(where, sizeof(where), "option --%s", key);
+		if (bw_settings_set(out, key, fixed ? fixed : optarg, where, &reset, err, errlen))
+			goto fail;
+	}
+	if (!out->iface[0]) {
+		snprintf(err, errlen, "no interface: set 'iface' in %s or give --iface",
+			 d->config_path ? d->config_path : BW_DEFAULT_CONFIG);
+		goto fail;
+	}
+	return 0;
+fail:
+	bw_settings_free(out);
+	return -1;
+}
+
+/* First pass over argv: what is not a setting. Exits on bad usage. */
+static void parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
+{
+	int c;
+
+	d->argc = argc;
+	d->argv = argv;
+	d->config_path = BW_DEFAULT_CONFIG;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': d->iface = optarg; break;
-		case 'm':
-			if (!strcmp(optarg, "auto")) d->mode = BW_MODE_AUTO;
-			else if (!strcmp(optarg, "native")) d->mode = BW_MODE_NATIVE;
-			else if (!strcmp(optarg, "skb")) d->mode = BW_MODE_SKB;
-			else {
-				bw_err("--mode: '%s' is not one of auto, native, skb", optarg);
-				exit(2);
-			}
+		case 'c':
+			d->config_path = optarg;
+			d->config_explicit = true;
 			break;
-		case 'd': d->pin_dir = optarg; break;
-		case 'b': add_list(&d->block, "blocklist", optarg); break;
-		case 'a': add_list(&d->allow, "allowlist", optarg); break;
-		case 'p':
-			if (d->nports == BW_MAX_PORTS) {
-				bw_err("--port: at most %d ports", BW_MAX_PORTS);
-				exit(2);
-			}
-			d->ports[d->nports++] = (__u16)num_arg("port", optarg, 1, 65535);
-			break;
-		case 't': d->threshold = (unsigned int)num_arg("threshold", optarg, 1, 100); break;
-		case OPT_TTL: d->verdict_ttl = (unsigned int)num_arg("verdict-ttl", optarg, 1, 604800); break;
-		case OPT_SAMPLE_BYTES:
-			d->sample_bytes = (unsigned int)num_arg("sample-bytes", optarg, 64, BW_SAMPLE_CAP);
-			break;
-		case OPT_NO_SAMPLING: d->sampling = false; break;
-		case OPT_KEEP: d->keep = true; break;
-		case 'v': lvl = BW_LOG_DEBUG; break;
-		case 'q': lvl = BW_LOG_WARN; break;
+		case OPT_CHECK: *check_only = true; break;
 		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(2);
+		case '?': usage(stderr); exit(2);
+		default: break;
 		}
 	}
 	if (optind < argc) {
 		bw_err("unexpected argument '%s' (see --help)", argv[optind]);
 		exit(2);
 	}
-	if (!d->iface) {
-		bw_err("--iface is required (see --help)");
-		exit(2);
-	}
-	if (!d->nports)
-		d->ports[d->nports++] = 80;
-	bw_log_init("botwalld", lvl);
+	opterr = 0;
 }
 
-/* Parsed contents of every list file of one kind. */
+/* ---- lists ---- */
+
 struct parsed_lists {
-	struct bw_prefix_set sets[MAX_LIST_FILES];
-	__u32 ids[MAX_LIST_FILES];
+	struct bw_prefix_set sets[BW_MAX_LIST_FILES];
+	__u32 ids[BW_MAX_LIST_FILES];
 	size_t n, total;
 };
 
@@ -209,14 +231,13 @@ static void parsed_free(struct parsed_lists *pl)
 
 /* Parses every file of one kind; any bad file fails the whole kind, so the
  * caller keeps what it had. */
-static int parse_lists(const struct list_files *files, const char *kind,
-		       struct parsed_lists *pl)
+static int parse_lists(const struct bw_paths *files, const char *kind, struct parsed_lists *pl)
 {
 	char err[512];
 
 	memset(pl, 0, sizeof(*pl));
 	for (size_t i = 0; i < files->n; i++) {
-		if (bw_list_parse_file(files->paths[i], &pl->sets[i], err, sizeof(err))) {
+		if (bw_list_parse_file(files->path[i], &pl->sets[i], err, sizeof(err))) {
 			bw_err("%s: %s", kind, err);
 			parsed_free(pl);
 			return -1;
@@ -228,12 +249,18 @@ static int parse_lists(const struct list_files *files, const char *kind,
 	return 0;
 }
 
-static int sync_lists(int map_fd, struct parsed_lists *pl, const char *kind)
+static int sync_lists(struct daemon *d, int map_fd, struct parsed_lists *pl, const char *kind)
 {
 	struct bw_sync_result res;
 	char err[512];
-	int rc = 0;
+	int rc = 0, lock;
 
+	lock = bw_map_lock(d->cfg.pin_dir, MAP_LOCK_WAIT_MS, err, sizeof(err));
+	if (lock < 0) {
+		bw_err("%s not synced: %s", kind, err);
+		parsed_free(pl);
+		return -1;
+	}
 	if (bw_list_sync(map_fd, pl->sets, pl->ids, pl->n, &res, err, sizeof(err))) {
 		bw_err("%s: %s", kind, err);
 		rc = -1;
@@ -241,20 +268,37 @@ static int sync_lists(int map_fd, struct parsed_lists *pl, const char *kind)
 		bw_info("%s: %zu prefixes from %zu file(s), %zu stale removed",
 			kind, pl->total, pl->n, res.removed);
 	}
+	bw_unlock(lock);
+	if (map_fd == d->maps.block)
+		d->state.block_prefixes = (__u32)pl->total;
+	else
+		d->state.allow_prefixes = (__u32)pl->total;
+	d->state.lists_loaded_ns = bw_now_ns();
 	parsed_free(pl);
 	return rc;
 }
+
+/* ---- datapath config and state ---- */
 
 static int write_config(struct daemon *d)
 {
 	struct bw_config cfg = {};
 	__u32 zero = 0;
 
-	memcpy(cfg.http_ports, d->ports, d->nports * sizeof(d->ports[0]));
-	cfg.sample_cap = d->sample_bytes;
-	cfg.flags = d->sampling ? BW_CFG_F_SAMPLING : 0;
+	memcpy(cfg.http_ports, d->cfg.ports, d->cfg.nports * sizeof(d->cfg.ports[0]));
+	cfg.sample_cap = d->cfg.sample_bytes;
+	cfg.flags = d->cfg.sampling ? BW_CFG_F_SAMPLING : 0;
 	return bpf_map_update_elem(d->maps.config, &zero, &cfg, BPF_ANY);
 }
+
+static void write_state(struct daemon *d)
+{
+	d->state.heartbeat_ns = bw_now_ns();
+	d->state.threshold = d->cfg.threshold;
+	bw_write_daemon_state(d->maps.daemon, &d->state);
+}
+
+/* ---- scoring ---- */
 
 static void flags_text(uint32_t flags, char *buf, size_t len)
 {
@@ -274,9 +318,45 @@ static void printable(const struct bw_slice *s, char *buf, size_t len)
 	for (i = 0; s && i < s->len && n + 1 < len; i++) {
 		unsigned char c = (unsigned char)s->p[i];
 
-		buf[n++] = (c >= 0x20 && c < 0x7f && c != '"') ? (char)c : '?';
+		buf[n++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
 	}
 	buf[n] = '\0';
+}
+
+/* Blast radius: may we add one more verdict now? Token bucket for the rate,
+ * a live-count estimate for the total. */
+static bool verdict_allowed(struct daemon *d, uint64_t now)
+{
+	double rate = d->cfg.max_verdicts_per_sec;
+
+	d->tokens += (double)(now - d->tokens_ns) / NS_PER_SEC * rate;
+	if (d->tokens > rate)
+		d->tokens = rate;
+	d->tokens_ns = now;
+	if (d->tokens < 1.0 || d->live_verdicts >= (long)d->cfg.max_verdicts)
+		return false;
+	d->tokens -= 1.0;
+	return true;
+}
+
+static void log_block(const char *addr, const struct bw_score *sc, const char *flags,
+		      unsigned int ttl, const char *ua)
+{
+	char fields[1024], esc[400];
+
+	if (!bw_log_is_json()) {
+		bw_info("block %s score=%u top=%s flags=%s ttl=%us ua=\"%s\"", addr, sc->score,
+			bw_flag_name((unsigned int)sc->top_flag), flags, ttl, ua);
+		return;
+	}
+	if (bw_log_level() < BW_LOG_INFO)
+		return;
+	bw_json_escape(esc, sizeof(esc), ua);
+	snprintf(fields, sizeof(fields),
+		 "\"event\":\"block\",\"address\":\"%s\",\"score\":%u,\"top_flag\":\"%s\","
+		 "\"flags\":\"%s\",\"ttl\":%u,\"user_agent\":\"%s\"",
+		 addr, sc->score, bw_flag_name((unsigned int)sc->top_flag), flags, ttl, esc);
+	bw_log_json_line(BW_LOG_INFO, fields);
 }
 
 static int on_sample(void *ctx, void *data, size_t len)
@@ -287,6 +367,7 @@ static int on_sample(void *ctx, void *data, size_t len)
 	enum bw_http_status st;
 	struct bw_score sc;
 	char addr[BW_PREFIX_STRLEN], flags[512], ua[160];
+	uint64_t now;
 	size_t cap;
 
 	d->stats.samples_seen++;
@@ -314,35 +395,104 @@ static int on_sample(void *ctx, void *data, size_t len)
 	flags_text(sc.flags, flags, sizeof(flags));
 	printable(st == BW_HTTP_OK ? bw_http_get(&req, "User-Agent") : NULL, ua, sizeof(ua));
 
-	if (sc.score < d->threshold) {
+	if (sc.score < d->cfg.threshold) {
 		bw_debug("allow %s score=%u flags=%s ua=\"%s\"%s", addr, sc.score,
 			 flags[0] ? flags : "-", ua, st == BW_HTTP_OK ? "" : " (not HTTP)");
 		return 0;
 	}
-	if (bw_verdict_put(d->maps.verdicts, &s->saddr, d->verdict_ttl, BW_VR_SCORE,
+	now = bw_now_ns();
+	if (!verdict_allowed(d, now)) {
+		d->stats.verdicts_suppressed++;
+		d->suppressed_since_log++;
+		/* Loud, but at most once per 10 s so the log itself stays usable. */
+		if (now - d->last_suppress_log_ns > 10 * NS_PER_SEC) {
+			bw_warn("blast-radius limit reached (max_verdicts_per_sec=%u, max_verdicts=%u, "
+				"about %ld live): NOT blocking %s (score %u); %llu verdicts suppressed "
+				"in the last interval. A scoring bug, or a real flood? Check `botwall stats`.",
+				d->cfg.max_verdicts_per_sec, d->cfg.max_verdicts, d->live_verdicts, addr,
+				sc.score, (unsigned long long)d->suppressed_since_log);
+			d->last_suppress_log_ns = now;
+			d->suppressed_since_log = 0;
+		}
+		return 0;
+	}
+	if (bw_verdict_put(d->maps.verdicts, &s->saddr, d->cfg.verdict_ttl, BW_VR_SCORE,
 			   (uint8_t)sc.score, sc.top_flag < 0 ? BW_FLAG__MAX : (uint8_t)sc.top_flag)) {
 		bw_err("block %s: writing the verdict failed: %s", addr, strerror(errno));
 		return 0;
 	}
 	d->stats.verdicts_pushed++;
-	bw_info("block %s score=%u top=%s flags=%s ttl=%us ua=\"%s\"", addr, sc.score,
-		bw_flag_name((unsigned int)sc.top_flag), flags, d->verdict_ttl, ua);
+	d->live_verdicts++;
+	log_block(addr, &sc, flags, d->cfg.verdict_ttl, ua);
 	return 0;
+}
+
+/* ---- reload ---- */
+
+static void apply_logging(const struct bw_settings *s)
+{
+	bw_log_init("botwalld", s->log_level);
+	bw_log_set_json(s->log_format == BW_LOGFMT_JSON);
 }
 
 static void reload(struct daemon *d)
 {
-	struct parsed_lists pl;
+	struct parsed_lists block, allow;
+	struct bw_settings next;
+	char err[1024];
 
-	bw_info("SIGHUP: re-reading list files");
-	if (parse_lists(&d->block, "blocklist", &pl) == 0)
-		sync_lists(d->maps.block, &pl, "blocklist");
-	else
-		bw_err("blocklist not reloaded: the previous contents stay in force");
-	if (parse_lists(&d->allow, "allowlist", &pl) == 0)
-		sync_lists(d->maps.allow, &pl, "allowlist");
-	else
-		bw_err("allowlist not reloaded: the previous contents stay in force");
+	bw_info("SIGHUP: re-reading %s and the list files",
+		d->config_path ? d->config_path : "(no config file)");
+	if (build_settings(d, &next, err, sizeof(err))) {
+		bw_err("reload refused, the running configuration stays in force: %s", err);
+		return;
+	}
+	if (parse_lists(&next.blocklists, "blocklist", &block)) {
+		bw_err("reload refused: the running configuration and lists stay in force");
+		bw_settings_free(&next);
+		return;
+	}
+	if (parse_lists(&next.allowlists, "allowlist", &allow)) {
+		bw_err("reload refused: the running configuration and lists stay in force");
+		parsed_free(&block);
+		bw_settings_free(&next);
+		return;
+	}
+	if (strcmp(next.iface, d->cfg.iface) || strcmp(next.pin_dir, d->cfg.pin_dir) ||
+	    next.mode != d->cfg.mode)
+		bw_warn("iface, mode and pin_dir changes need a restart; keeping %s, %s",
+			d->cfg.iface, d->cfg.pin_dir);
+	snprintf(next.iface, sizeof(next.iface), "%s", d->cfg.iface);
+	snprintf(next.pin_dir, sizeof(next.pin_dir), "%s", d->cfg.pin_dir);
+	next.mode = d->cfg.mode;
+
+	bw_settings_free(&d->cfg);
+	d->cfg = next;
+	apply_logging(&d->cfg);
+	if (write_config(d))
+		bw_err("writing the datapath config: %s", strerror(errno));
+	sync_lists(d, d->maps.block, &block, "blocklist");
+	sync_lists(d, d->maps.allow, &allow, "allowlist");
+	write_state(d);
+	bw_info("reloaded: threshold %u, verdict ttl %us, %zu port(s), sampling %s",
+		d->cfg.threshold, d->cfg.verdict_ttl, d->cfg.nports, d->cfg.sampling ? "on" : "off");
+}
+
+/* ---- main loop ---- */
+
+static void sweep(struct daemon *d, uint64_t now)
+{
+	char err[256];
+	int lock = bw_map_lock(d->cfg.pin_dir, 200, err, sizeof(err));
+	int n;
+
+	if (lock < 0)
+		return; /* the CLI is editing: try again next time */
+	n = bw_verdict_sweep(d->maps.verdicts, now);
+	d->live_verdicts = bw_map_count(d->maps.verdicts, sizeof(struct bw_addr));
+	bw_unlock(lock);
+	if (n > 0)
+		bw_debug("swept %d expired verdicts, %ld live", n, d->live_verdicts);
 }
 
 static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists *allow)
@@ -352,28 +502,38 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 	char err[512];
 	int rc;
 
-	if (bw_maps_open(d->pin_dir, &d->maps, err, sizeof(err))) {
+	if (bw_maps_open(d->cfg.pin_dir, &d->maps, err, sizeof(err))) {
 		bw_err("%s", err);
 		return -1;
 	}
 	/* Counters survive a restart: continue from what the map holds. */
 	bw_read_scorestats(d->maps.scorestats, &d->stats);
+	d->state.pid = (__u32)getpid();
+	d->state.ifindex = (__u32)d->loader.ifindex;
+	d->state.prog_id = d->loader.prog_id;
+	d->state.attach_mode = (__u32)d->loader.attach_mode;
+	d->state.started_ns = bw_now_ns();
+	d->state.flags = (d->loader.adopted ? BW_DS_F_ADOPTED : 0) |
+			 (d->loader.legacy ? BW_DS_F_LEGACY : 0);
 	if (write_config(d)) {
 		bw_err("writing the datapath config: %s", strerror(errno));
 		return -1;
 	}
-	if (sync_lists(d->maps.block, block, "blocklist") ||
-	    sync_lists(d->maps.allow, allow, "allowlist"))
+	if (sync_lists(d, d->maps.block, block, "blocklist") ||
+	    sync_lists(d, d->maps.allow, allow, "allowlist"))
 		return -1;
+	write_state(d);
+	d->tokens = d->cfg.max_verdicts_per_sec;
+	d->tokens_ns = bw_now_ns();
 
 	rb = ring_buffer__new(d->maps.samples, on_sample, d, NULL);
 	if (!rb) {
 		bw_err("ring buffer: %s", strerror(errno));
 		return -1;
 	}
-	bw_info("running: iface %s, ports %u%s, threshold %u, verdict ttl %us, pins in %s",
-		d->iface, d->ports[0], d->nports > 1 ? " and more" : "", d->threshold,
-		d->verdict_ttl, d->pin_dir);
+	bw_info("running: iface %s, %zu port(s) from %u, threshold %u, verdict ttl %us, pins in %s",
+		d->cfg.iface, d->cfg.nports, d->cfg.ports[0], d->cfg.threshold,
+		d->cfg.verdict_ttl, d->cfg.pin_dir);
 
 	while (!stop_requested) {
 		uint64_t now;
@@ -393,12 +553,10 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 		}
 		now = bw_now_ns();
 		if (now - last_sweep > SWEEP_INTERVAL_NS) {
-			int n = bw_verdict_sweep(d->maps.verdicts, now);
-
-			if (n > 0)
-				bw_debug("swept %d expired verdicts", n);
+			sweep(d, now);
 			last_sweep = now;
 		}
+		write_state(d);
 	}
 	ring_buffer__free(rb);
 	return 0;
@@ -406,47 +564,81 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 
 int main(int argc, char **argv)
 {
-	struct daemon d = {};
+	struct daemon d = { .instance_lock = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct parsed_lists block, allow;
+	bool check_only = false;
+	char err[1024];
 	int rc;
 
+	memset(&d.maps, 0xff, sizeof(d.maps)); /* every fd -1 */
 	bw_log_init("botwalld", BW_LOG_INFO);
-	parse_args(&d, argc, argv);
+	parse_args(&d, argc, argv, &check_only);
+	if (build_settings(&d, &d.cfg, err, sizeof(err))) {
+		bw_err("%s", err);
+		return 2;
+	}
+	apply_logging(&d.cfg);
+
+	/* Bad list files stop us before anything touches the interface. */
+	if (parse_lists(&d.cfg.blocklists, "blocklist", &block)) {
+		bw_settings_free(&d.cfg);
+		return 2;
+	}
+	if (parse_lists(&d.cfg.allowlists, "allowlist", &allow)) {
+		parsed_free(&block);
+		bw_settings_free(&d.cfg);
+		return 2;
+	}
+	if (check_only) {
+		printf("configuration OK: %zu blocklist prefixes in %zu file(s), %zu allowlist "
+		       "prefixes in %zu file(s); effective settings:\n", block.total, block.n,
+		       allow.total, allow.n);
+		bw_settings_print(&d.cfg, stdout);
+		parsed_free(&block);
+		parsed_free(&allow);
+		bw_settings_free(&d.cfg);
+		return 0;
+	}
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
-	/* Bad list files stop us before anything touches the interface. */
-	if (parse_lists(&d.block, "blocklist", &block))
-		return 1;
-	if (parse_lists(&d.allow, "allowlist", &allow)) {
-		parsed_free(&block);
-		return 1;
+	rc = 1;
+	d.instance_lock = bw_instance_lock(d.cfg.pin_dir, err, sizeof(err));
+	if (d.instance_lock < 0) {
+		bw_err("%s", err);
+		goto out;
 	}
-	if (bw_loader_open(&d.loader, d.pin_dir) ||
-	    bw_loader_attach(&d.loader, d.iface, d.mode)) {
-		parsed_free(&block);
-		parsed_free(&allow);
+	if (bw_loader_open(&d.loader, d.cfg.pin_dir) ||
+	    bw_loader_attach(&d.loader, d.cfg.iface, d.cfg.mode)) {
 		bw_loader_close(&d.loader);
-		return 1;
+		goto out;
 	}
-	rc = run(&d, &block, &allow);
-	parsed_free(&block);
-	parsed_free(&allow);
+	rc = run(&d, &block, &allow) ? 1 : 0;
 
-	bw_write_scorestats(d.maps.scorestats, &d.stats);
+	if (d.maps.scorestats >= 0) {
+		bw_write_scorestats(d.maps.scorestats, &d.stats);
+		d.state.pid = 0;
+		bw_write_daemon_state(d.maps.daemon, &d.state);
+	}
 	bw_maps_close(&d.maps);
-	if (d.keep) {
-		bw_info("exiting; program stays attached to %s, maps stay pinned in %s (--keep)",
-			d.iface, d.pin_dir);
+	if (d.cfg.keep) {
+		bw_info("exiting; program stays attached to %s, maps stay pinned in %s (keep = yes)",
+			d.cfg.iface, d.cfg.pin_dir);
 	} else {
 		bw_loader_detach(&d.loader);
 		bw_loader_unpin(&d.loader);
-		bw_info("detached from %s and removed the pins in %s", d.iface, d.pin_dir);
+		bw_info("detached from %s and removed the pins in %s", d.cfg.iface, d.cfg.pin_dir);
 	}
 	bw_loader_close(&d.loader);
-	return rc ? 1 : 0;
+out:
+	bw_unlock(d.instance_lock);
+	parsed_free(&block);
+	parsed_free(&allow);
+	bw_settings_free(&d.cfg);
+	return rc;
 }

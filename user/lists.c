@@ -136,6 +136,9 @@ int bw_list_sync(int map_fd, const struct bw_prefix_set *sets, const __u32 *ids,
 	memset(res, 0, sizeof(*res));
 	for (i = 0; i < nsets; i++) {
 		for (j = 0; j < sets[i].n; j++) {
+			/* An operator's manual entry (list_id 0) stays theirs. */
+			if (!bpf_map_lookup_elem(map_fd, &sets[i].keys[j], &val) && val.list_id == 0)
+				continue;
 			val.list_id = ids[i];
 			val.added_sec = now;
 			if (bpf_map_update_elem(map_fd, &sets[i].keys[j], &val, BPF_ANY)) {

@@ -14,6 +14,7 @@
 #include "botwall_abi.h"
 #include "loader.h"
 #include "log.h"
+#include "maps.h"
 
 /*
  * libbpf/libxdp output goes to our log: debug chatter at debug level,
@@ -153,7 +154,11 @@ static int try_adopt(struct bw_loader *L, int pinned_counters)
 
 	if (err)
 		return 0;
-	for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp)) {
+	/* A lone (legacy) program is the main program; behind the dispatcher
+	 * the programs are listed one by one. */
+	p = xdp_multiprog__is_legacy(mp) ? xdp_multiprog__main_prog(mp)
+					 : xdp_multiprog__next_prog(NULL, mp);
+	for (; p; p = xdp_multiprog__is_legacy(mp) ? NULL : xdp_multiprog__next_prog(p, mp)) {
 		if (strcmp(xdp_program__name(p), BW_XDP_PROG_NAME))
 			continue;
 		if (!prog_uses_our_maps(xdp_program__id(p), pinned_counters)) {
@@ -163,7 +168,8 @@ static int try_adopt(struct bw_loader *L, int pinned_counters)
 			return -EBUSY;
 		}
 		L->prog_id = xdp_program__id(p);
-		L->attach_mode = xdp_multiprog__is_legacy(mp) ? xdp_multiprog__attach_mode(mp) : XDP_MODE_UNSPEC;
+		L->attach_mode = xdp_multiprog__attach_mode(mp);
+		L->legacy = xdp_multiprog__is_legacy(mp);
 		L->adopted = true;
 		break;
 	}
@@ -228,7 +234,8 @@ int bw_loader_attach(struct bw_loader *L, const char *ifname, enum bw_xdp_mode m
 
 	mp = xdp_multiprog__get_from_ifindex(L->ifindex);
 	if (!libxdp_get_error(mp)) {
-		if (xdp_multiprog__is_legacy(mp))
+		L->legacy = xdp_multiprog__is_legacy(mp);
+		if (L->legacy)
 			bw_info("%s: attached as the only XDP program (this kernel cannot run libxdp's "
 				"multi-program dispatcher, e.g. no BPF freplace support), mode %s, prog id %u",
 				ifname, bw_mode_name(L->attach_mode), L->prog_id);
@@ -244,8 +251,6 @@ int bw_loader_attach(struct bw_loader *L, const char *ifname, enum bw_xdp_mode m
 
 void bw_loader_detach(struct bw_loader *L)
 {
-	struct xdp_multiprog *mp;
-	struct xdp_program *p;
 	int err;
 
 	if (L->attached) {
@@ -257,24 +262,55 @@ void bw_loader_detach(struct bw_loader *L)
 	}
 	if (!L->adopted)
 		return;
-	/* An adopted program was loaded by an earlier process: find it again. */
-	mp = xdp_multiprog__get_from_ifindex(L->ifindex);
+	/* An adopted program was loaded by an earlier process. */
+	err = bw_detach_prog(L->ifindex, L->prog_id);
+	if (err)
+		bw_warn("detaching adopted program id %u failed: %s", L->prog_id, strerror(-err));
+	L->adopted = false;
+}
+
+bool bw_prog_attached(int ifindex, unsigned int prog_id, int *mode, bool *legacy)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+	bool found = false;
+
 	if (libxdp_get_error(mp))
-		return;
+		return false;
+	*legacy = xdp_multiprog__is_legacy(mp);
+	*mode = xdp_multiprog__attach_mode(mp);
+	if (*legacy) {
+		p = xdp_multiprog__main_prog(mp);
+		found = p && xdp_program__id(p) == prog_id;
+	} else {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p && !found; p = xdp_multiprog__next_prog(p, mp))
+			found = xdp_program__id(p) == prog_id;
+	}
+	xdp_multiprog__close(mp);
+	return found;
+}
+
+int bw_detach_prog(int ifindex, unsigned int prog_id)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+	int err = libxdp_get_error(mp);
+
+	if (err)
+		return err == -ENOENT ? -ENOENT : err;
 	if (xdp_multiprog__is_legacy(mp)) {
-		err = xdp_multiprog__detach(mp);
+		p = xdp_multiprog__main_prog(mp);
+		err = p && xdp_program__id(p) == prog_id ? xdp_multiprog__detach(mp) : -ENOENT;
 	} else {
 		err = -ENOENT;
 		for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
-			if (xdp_program__id(p) == L->prog_id) {
-				err = xdp_program__detach(p, L->ifindex, xdp_multiprog__attach_mode(mp), 0);
+			if (xdp_program__id(p) == prog_id) {
+				err = xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0);
 				break;
 			}
 	}
-	if (err)
-		bw_warn("detaching adopted program id %u failed: %s", L->prog_id, strerror(-err));
 	xdp_multiprog__close(mp);
-	L->adopted = false;
+	return err;
 }
 
 void bw_loader_close(struct bw_loader *L)
@@ -290,14 +326,10 @@ void bw_loader_close(struct bw_loader *L)
 
 void bw_loader_unpin(struct bw_loader *L)
 {
-	static const char *const names[] = {
-		BW_MAP_COUNTERS, BW_MAP_ALLOW, BW_MAP_BLOCK, BW_MAP_VERDICTS,
-		BW_MAP_SAMPLES, BW_MAP_CONFIG, BW_MAP_SCORESTATS,
-	};
 	char path[4096];
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
-		snprintf(path, sizeof(path), "%s/%s", L->pin_dir, names[i]);
+	for (size_t i = 0; i < bw_map_count_names; i++) {
+		snprintf(path, sizeof(path), "%s/%s", L->pin_dir, bw_map_names[i]);
 		unlink(path);
 	}
 	rmdir(L->pin_dir); /* only succeeds if nothing else is left there */

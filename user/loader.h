@@ -6,10 +6,10 @@
 
 #include <stdbool.h>
 
+#include "config.h"
+
 struct botwall_bpf;
 struct xdp_program;
-
-enum bw_xdp_mode { BW_MODE_AUTO, BW_MODE_NATIVE, BW_MODE_SKB };
 
 struct bw_loader {
 	struct botwall_bpf *skel;
@@ -20,6 +20,7 @@ struct bw_loader {
 	unsigned int prog_id;   /* id of the program on the interface  */
 	bool attached;          /* we attached it (and may detach it)  */
 	bool adopted;           /* it was already there from an earlier run */
+	bool legacy;            /* attached without libxdp's dispatcher     */
 };
 
 /* Creates the pin directory (0700) and opens the skeleton with every map
@@ -30,6 +31,11 @@ int bw_loader_open(struct bw_loader *L, const char *pin_dir);
  * way the maps are pinned afterwards: open them with bw_maps_open(). */
 int bw_loader_attach(struct bw_loader *L, const char *ifname, enum bw_xdp_mode mode);
 void bw_loader_detach(struct bw_loader *L);
+/* Detaches program prog_id from ifindex, whoever loaded it (legacy or
+ * dispatcher mode). -ENOENT if it is not attached there. */
+int bw_detach_prog(int ifindex, unsigned int prog_id);
+/* Is prog_id attached to ifindex (in this network namespace)? */
+bool bw_prog_attached(int ifindex, unsigned int prog_id, int *mode, bool *legacy);
 /* Frees everything without detaching (the program stays attached). */
 void bw_loader_close(struct bw_loader *L);
 /* Removes the map pins (the directory too, if it ends up empty). */

@@ -33,7 +33,8 @@ int bw_maps_open(const char *pin_dir, struct bw_maps *m, char *err, size_t errle
 	    open_pinned(pin_dir, BW_MAP_VERDICTS, &m->verdicts, err, errlen) ||
 	    open_pinned(pin_dir, BW_MAP_SAMPLES, &m->samples, err, errlen) ||
 	    open_pinned(pin_dir, BW_MAP_CONFIG, &m->config, err, errlen) ||
-	    open_pinned(pin_dir, BW_MAP_SCORESTATS, &m->scorestats, err, errlen)) {
+	    open_pinned(pin_dir, BW_MAP_SCORESTATS, &m->scorestats, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_DAEMON, &m->daemon, err, errlen)) {
 		bw_maps_close(m);
 		return -1;
 	}
@@ -87,6 +88,42 @@ int bw_write_scorestats(int fd, const struct bw_score_stats *in)
 	__u32 zero = 0;
 
 	return bpf_map_update_elem(fd, &zero, in, BPF_ANY);
+}
+
+const char *const bw_map_names[] = {
+	BW_MAP_COUNTERS, BW_MAP_ALLOW, BW_MAP_BLOCK, BW_MAP_VERDICTS,
+	BW_MAP_SAMPLES, BW_MAP_CONFIG, BW_MAP_SCORESTATS, BW_MAP_DAEMON,
+};
+const size_t bw_map_count_names = sizeof(bw_map_names) / sizeof(bw_map_names[0]);
+
+int bw_read_daemon_state(int fd, struct bw_daemon_state *out)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(fd, &zero, out);
+}
+
+int bw_write_daemon_state(int fd, const struct bw_daemon_state *in)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(fd, &zero, in, BPF_ANY);
+}
+
+long bw_map_count(int fd, size_t key_size)
+{
+	unsigned char cur[64], next[64];
+	void *prev = NULL;
+	long n = 0;
+
+	if (key_size > sizeof(cur))
+		return -1;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(cur, next, key_size);
+		prev = cur;
+		n++;
+	}
+	return n;
 }
 
 uint64_t bw_now_ns(void)

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+enum { LIST_BLOCK = 1u, LIST_ALLOW = 2u, LIST_PORT = 4u };
+
+const struct bw_config_key bw_config_keys[] = {
+	{ "iface", "interface to attach to (needs a restart to change)", "(none, required)" },
+	{ "mode", "XDP mode: auto (native, else skb), native or skb", "auto" },
+	{ "pin_dir", "directory for the pinned maps (needs a restart to change)", BW_DEFAULT_PIN_DIR },
+	{ "port", "TCP port whose HTTP requests are sampled, 1-65535; repeat for more (at most 8)", "80" },
+	{ "blocklist", "list file of prefixes to drop; repeat for more (at most 32)", "(none)" },
+	{ "allowlist", "list file of prefixes never filtered; repeat for more (at most 32)", "(none)" },
+	{ "threshold", "score at which a source is blocked, 1-100", "80" },
+	{ "verdict_ttl", "seconds a block verdict lasts, 1-604800", "600" },
+	{ "sample_bytes", "request bytes copied per sample, 64-2048", "2048" },
+	{ "sampling", "sample and score HTTP requests: yes or no", "yes" },
+	{ "keep", "on exit leave the program attached and the maps pinned: yes or no", "no" },
+	{ "max_verdicts_per_sec", "blast radius: new verdicts per second at most, 1-100000", "100" },
+	{ "max_verdicts", "blast radius: live verdicts at most, 1-262144", "100000" },
+	{ "log_level", "error, warning, info or debug", "info" },
+	{ "log_format", "text or json (one JSON object per line)", "text" },
+};
+const size_t bw_config_nkeys = sizeof(bw_config_keys) / sizeof(bw_config_keys[0]);
+
+void bw_settings_defaults(struct bw_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->mode = BW_MODE_AUTO;
+	snprintf(s->pin_dir, sizeof(s->pin_dir), "%s", BW_DEFAULT_PIN_DIR);
+	s->ports[0] = 80;
+	s->nports = 1;
+	s->threshold = 80;
+	s->verdict_ttl = 600;
+	s->sample_bytes = BW_SAMPLE_CAP;
+	s->sampling = true;
+	s->max_verdicts_per_sec = 100;
+	s->max_verdicts = 100000;
+	s->log_level = BW_LOG_INFO;
+	s->log_format = BW_LOGFMT_TEXT;
+}
+
+static void paths_free(struct bw_paths *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->path[i]);
+	p->n = 0;
+}
+
+void bw_settings_free(struct bw_settings *s)
+{
+	paths_free(&s->blocklists);
+	paths_free(&s->allowlists);
+}
+
+static int paths_copy(struct bw_paths *dst, const struct bw_paths *src)
+{
+	dst->n = 0;
+	for (size_t i = 0; i < src->n; i++) {
+		dst->path[i] = strdup(src->path[i]);
+		if (!dst->path[i])
+			return -1;
+		dst->n = i + 1;
+	}
+	return 0;
+}
+
+int bw_settings_copy(struct bw_settings *dst, const struct bw_settings *src)
+{
+	*dst = *src;
+	dst->blocklists.n = dst->allowlists.n = 0;
+	if (paths_copy(&dst->blocklists, &src->blocklists) ||
+	    paths_copy(&dst->allowlists, &src->allowlists)) {
+		bw_settings_free(dst);
+		return -1;
+	}
+	return 0;
+}
+
+static int num(const char *v, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -1;
+	errno = 0;
+	*out = strtoul(v, &end, 10);
+	return (errno || *end || *out < lo || *out > hi) ? -1 : 0;
+}
+
+static int yesno(const char *v, bool *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+static int add_path(struct bw_paths *p, const char *v, unsigned int bit, unsigned int *reset)
+{
+	if (!(*reset & bit)) {
+		paths_free(p);
+		*reset |= bit;
+	}
+	if (p->n == BW_MAX_LIST_FILES || !*v)
+		return -1;
+	p->path[p->n] = strdup(v);
+	if (!p->path[p->n])
+		return -1;
+	p->n++;
+	return 0;
+}
+
+int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
+		    const char *where, unsigned int *reset, char *err, size_t errlen)
+{
+	unsigned long n;
+	bool b;
+
+#define BAD(allowed) \
+	do { \
+		snprintf(err, errlen, "%s: %s: '%.100s' is not allowed; expected %s", \
+			 where, key, v, allowed); \
+		return -1; \
+	} while (0)
+
+	if (!strcmp(key, "iface")) {
+		if (!*v || strlen(v) >= sizeof(s->iface) || strpbrk(v, "/ \t"))
+			BAD("an interface name of 1-15 characters");
+		snprintf(s->iface, sizeof(s->iface), "%s", v);
+	} else if (!strcmp(key, "mode")) {
+		if (!strcmp(v, "auto")) s->mode = BW_MODE_AUTO;
+		else if (!strcmp(v, "native")) s->mode = BW_MODE_NATIVE;
+		else if (!strcmp(v, "skb")) s->mode = BW_MODE_SKB;
+		else BAD("auto, native or skb");
+	} else if (!strcmp(key, "pin_dir")) {
+		if (v[0] != '/' || strlen(v) >= sizeof(s->pin_dir) - 32)
+			BAD("an absolute path on a bpf file system");
+		snprintf(s->pin_dir, sizeof(s->pin_dir), "%s", v);
+	} else if (!strcmp(key, "port")) {
+		if (!(*reset & LIST_PORT)) {
+			s->nports = 0;
+			*reset |= LIST_PORT;
+		}
+		if (num(v, 1, 65535, &n))
+			BAD("a port number 1-65535");
+		if (s->nports == BW_MAX_PORTS)
+			BAD("at most 8 ports");
+		s->ports[s->nports++] = (__u16)n;
+	} else if (!strcmp(key, "blocklist")) {
+		if (add_path(&s->blocklists, v, LIST_BLOCK, reset))
+			BAD("a file path (at most 32 blocklists)");
+	} else if (!strcmp(key, "allowlist")) {
+		if (add_path(&s->allowlists, v, LIST_ALLOW, reset))
+			BAD("a file path (at most 32 allowlists)");
+	} else if (!strcmp(key, "threshold")) {
+		if (num(v, 1, 100, &n))
+			BAD("a score 1-100");
+		s->threshold = (unsigned int)n;
+	} else if (!strcmp(key, "verdict_ttl")) {
+		if (num(v, 1, 604800, &n))
+			BAD("seconds 1-604800");
+		s->verdict_ttl = (unsigned int)n;
+	} else if (!strcmp(key, "sample_bytes")) {
+		if (num(v, 64, BW_SAMPLE_CAP, &n))
+			BAD("bytes 64-2048");
+		s->sample_bytes = (unsigned int)n;
+	} else if (!strcmp(key, "sampling")) {
+		if (yesno(v, &b))
+			BAD("yes or no");
+		s->sampling = b;
+	} else if (!strcmp(key, "keep")) {
+		if (yesno(v, &b))
+			BAD("yes or no");
+		s->keep = b;
+	} else if (!strcmp(key, "max_verdicts_per_sec")) {
+		if (num(v, 1, 100000, &n))
+			BAD("a number 1-100000");
+		s->max_verdicts_per_sec = (unsigned int)n;
+	} else if (!strcmp(key, "max_verdicts")) {
+		if (num(v, 1, BW_VERDICT_MAX, &n))
+			BAD("a number 1-262144");
+		s->max_verdicts = (unsigned int)n;
+	} else if (!strcmp(key, "log_level")) {
+		if (!strcmp(v, "error")) s->log_level = BW_LOG_ERROR;
+		else if (!strcmp(v, "warning")) s->log_level = BW_LOG_WARN;
+		else if (!strcmp(v, "info")) s->log_level = BW_LOG_INFO;
+		else if (!strcmp(v, "debug")) s->log_level = BW_LOG_DEBUG;
+		else BAD("error, warning, info or debug");
+	} else if (!strcmp(key, "log_format")) {
+		if (!strcmp(v, "text")) s->log_format = BW_LOGFMT_TEXT;
+		else if (!strcmp(v, "json")) s->log_format = BW_LOGFMT_JSON;
+		else BAD("text or json");
+	} else {
+		snprintf(err, errlen, "%s: unknown key '%.64s' (see docs/config.md)", where, key);
+		return -1;
+	}
+	return 0;
+#undef BAD
+}
+
+static char *trim(char *p)
+{
+	char *end;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	end = p + strlen(p);
+	while (end > p && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return p;
+}
+
+int bw_config_load(struct bw_settings *s, const char *path, char *err, size_t errlen)
+{
+	struct bw_settings tmp;
+	unsigned int reset = 0;
+	unsigned long lineno = 0;
+	char line[4096], where[PATH_MAX + 32];
+	FILE *f;
+	int rc = 0;
+
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Work on a copy: a bad line must leave the settings as they were. */
+	if (bw_settings_copy(&tmp, s)) {
+		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *eq, *key, *val;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%lu", path, lineno);
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s: line longer than %zu characters", where, sizeof(line) - 2);
+			rc = -1;
+			break;
+		}
+		p = line;
+		p[strcspn(p, "#")] = '\0';
+		p = trim(p);
+		if (!*p)
+			continue;
+		eq = strchr(p, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s: expected 'key = value', got '%.80s'", where, p);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		key = trim(p);
+		val = trim(eq + 1);
+		if (bw_settings_set(&tmp, key, val, where, &reset, err, errlen)) {
+			rc = -1;
+			break;
+		}
+	}
+	if (!rc && ferror(f)) {
+		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+		rc = -1;
+	}
+	fclose(f);
+	if (rc) {
+		bw_settings_free(&tmp);
+		return -1;
+	}
+	bw_settings_free(s);
+	*s = tmp;
+	return 0;
+}
+
+void bw_settings_print(const struct bw_settings *s, FILE *out)
+{
+	static const char *const modes[] = { "auto", "native", "skb" };
+	static const char *const levels[] = { "error", "warning", "info", "debug" };
+
+	fprintf(out, "iface = %s\nmode = %s\npin_dir = %s\n", s->iface, modes[s->mode], s->pin_dir);
+	for (size_t i = 0; i < s->nports; i++)
+		fprintf(out, "port = %u\n", s->ports[i]);
+	for (size_t i = 0; i < s->blocklists.n; i++)
+		fprintf(out, "blocklist = %s\n", s->blocklists.path[i]);
+	for (size_t i = 0; i < s->allowlists.n; i++)
+		fprintf(out, "allowlist = %s\n", s->allowlists.path[i]);
+	fprintf(out, "threshold = %u\nverdict_ttl = %u\nsample_bytes = %u\nsampling = %s\nkeep = %s\n",
+		s->threshold, s->verdict_ttl, s->sample_bytes, s->sampling ? "yes" : "no",
+		s->keep ? "yes" : "no");
+	fprintf(out, "max_verdicts_per_sec = %u\nmax_verdicts = %u\nlog_level = %s\nlog_format = %s\n",
+		s->max_verdicts_per_sec, s->max_verdicts, levels[s->log_level],
+		s->log_format == BW_LOGFMT_JSON ? "json" : "text");
+}

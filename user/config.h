@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Daemon settings: built-in defaults < config file < command line.
+ *
+ * The config file is "key = value" lines; '#' starts a comment; list keys
+ * (port, blocklist, allowlist) may repeat. Every key is in one table in
+ * config.c, which also drives the errors and docs/config.md's test.
+ */
+#ifndef BW_CONFIG_H
+#define BW_CONFIG_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "botwall_abi.h"
+#include "log.h"
+
+#define BW_DEFAULT_CONFIG "/etc/botwall/botwall.conf"
+#define BW_MAX_LIST_FILES 32
+
+enum bw_xdp_mode { BW_MODE_AUTO, BW_MODE_NATIVE, BW_MODE_SKB };
+enum bw_log_format { BW_LOGFMT_TEXT, BW_LOGFMT_JSON };
+
+struct bw_paths {
+	char *path[BW_MAX_LIST_FILES];
+	size_t n;
+};
+
+struct bw_settings {
+	char iface[IF_NAMESIZE];
+	enum bw_xdp_mode mode;
+	char pin_dir[PATH_MAX];
+	struct bw_paths blocklists, allowlists;
+	__u16 ports[BW_MAX_PORTS];
+	size_t nports;
+	unsigned int threshold;           /* score that blocks, 1-100          */
+	unsigned int verdict_ttl;         /* seconds                           */
+	unsigned int sample_bytes;        /* payload bytes per sample          */
+	bool sampling;
+	bool keep;                        /* fail-static on exit               */
+	unsigned int max_verdicts_per_sec;/* blast radius: new verdicts/s      */
+	unsigned int max_verdicts;        /* blast radius: live verdicts       */
+	enum bw_log_level log_level;
+	enum bw_log_format log_format;
+};
+
+struct bw_config_key {
+	const char *name;
+	const char *help;    /* one line: what it does, its range */
+	const char *def;     /* default, as text (for docs and --help) */
+};
+
+extern const struct bw_config_key bw_config_keys[];
+extern const size_t bw_config_nkeys;
+
+void bw_settings_defaults(struct bw_settings *s);
+void bw_settings_free(struct bw_settings *s);
+/* Deep copy (list paths are duplicated). */
+int bw_settings_copy(struct bw_settings *dst, const struct bw_settings *src);
+
+/*
+ * Applies one "key = value" setting. 'where' names the place for messages
+ * ("file:line" or "--option"). Returns 0, or -1 with err filled.
+ * A list key replaces the list on its first use from a new source
+ * (*list_reset tracks which lists were already reset by this source).
+ */
+int bw_settings_set(struct bw_settings *s, const char *key, const char *value,
+		    const char *where, unsigned int *list_reset, char *err, size_t errlen);
+
+/* Reads a config file into s (on top of what s holds). On any error s is
+ * left unchanged and err names file:line and the key. */
+int bw_config_load(struct bw_settings *s, const char *path, char *err, size_t errlen);
+
+/* Prints the effective settings as a config file. */
+void bw_settings_print(const struct bw_settings *s, FILE *out);
+
+#endif
