@@ -13,6 +13,9 @@ ARCH    := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
+# Extra flags for a variant build (make test-asan sets sanitizers here).
+EXTRA_CFLAGS ?=
+CFLAGS  += $(EXTRA_CFLAGS)
 CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	   -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
 	   -I$(BUILD) -Ibpf -Iuser
@@ -28,10 +31,16 @@ D_OBJS     := $(D_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS   := $(BUILD)/tools/botwall.o
 HDRS       := $(wildcard bpf/*.h user/*.h)
 
-UNIT_TESTS := test_http test_score test_addr test_lists test_corpus
+UNIT_TESTS := test_http test_score test_addr test_lists test_corpus test_config
 TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp
 
-.PHONY: all deps test test-unit test-bpf test-e2e demo vmtest clean tests
+PREFIX  ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+CONFDIR ?= /etc/botwall
+
+.PHONY: all deps test test-unit test-bpf test-e2e demo vmtest clean tests install uninstall
 
 all: $(BUILD)/botwalld $(BUILD)/botwall
 
@@ -67,9 +76,18 @@ tests: all $(TEST_BINS)
 
 # The two entry points of the README install what they need first; the
 # build runs after deps (a sub-make), so -j cannot race the install.
+SAN_FLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	     -fno-omit-frame-pointer
+
 test: deps
 	$(MAKE) tests
-	./tests/run.sh
+	$(MAKE) BUILD=build-asan EXTRA_CFLAGS="$(SAN_FLAGS)" tests
+	./tests/run.sh all sanitize
+
+# The daemon, CLI and unit tests built with ASan/UBSan, through the same suites.
+test-asan: deps
+	$(MAKE) BUILD=build-asan EXTRA_CFLAGS="$(SAN_FLAGS)" tests
+	./tests/run.sh sanitize
 
 test-unit test-bpf test-e2e: tests
 	./tests/run.sh $(@:test-%=%)
@@ -78,9 +96,26 @@ demo: deps
 	$(MAKE) all
 	./tools/demo.sh
 
-vmtest: all $(TEST_BINS)
+vmtest: tests
 	./vmtest/deps.sh
 	./vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(VMTEST_ARGS) -- ./tests/run.sh
+
+install: all
+	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -d -m 0700 $(DESTDIR)$(CONFDIR)
+	install -m 0755 $(BUILD)/botwalld $(BUILD)/botwall $(DESTDIR)$(SBINDIR)/
+	install -m 0644 docs/man/botwalld.8 docs/man/botwall.8 $(DESTDIR)$(MANDIR)/man8/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' tools/systemd/botwalld.service.in > $(DESTDIR)$(UNITDIR)/botwalld.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/botwalld.service
+	# never overwrite an operator's config
+	[ -e $(DESTDIR)$(CONFDIR)/botwall.conf ] || \
+		install -m 0600 tools/systemd/botwall.conf.example $(DESTDIR)$(CONFDIR)/botwall.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/botwalld $(DESTDIR)$(SBINDIR)/botwall
+	rm -f $(DESTDIR)$(MANDIR)/man8/botwalld.8 $(DESTDIR)$(MANDIR)/man8/botwall.8
+	rm -f $(DESTDIR)$(UNITDIR)/botwalld.service
+	@echo "kept $(DESTDIR)$(CONFDIR) (your configuration); remove it by hand if unwanted"
 
 clean:
 	rm -rf $(BUILD)

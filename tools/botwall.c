@@ -45,6 +45,7 @@ static void usage(FILE *out)
 "  verdict list                   list verdicts pushed by the daemon\n"
 "  verdict add ADDR [TTL_SEC]     block one address (default TTL 600, 0 = forever)\n"
 "  verdict del ADDR...            remove verdicts\n"
+"  reload                         make the daemon re-read its config and list files\n"
 "  detach                         stop the daemon, detach the program, remove the pins\n"
 "\n"
 "Options:\n"
@@ -560,6 +561,20 @@ static int cmd_detach(void)
 	return 0;
 }
 
+static int cmd_reload(void)
+{
+	pid_t pid;
+
+	if (!bw_instance_running(pin_dir, &pid) || !is_botwalld(pid))
+		return fail("no botwalld runs with pin directory %s", pin_dir);
+	if (kill(pid, SIGHUP))
+		return fail("signalling botwalld (pid %ld): %s", (long)pid, strerror(errno));
+	if (!json)
+		printf("asked botwalld (pid %ld) to reload; its log says whether the new "
+		       "configuration was accepted\n", (long)pid);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -589,6 +604,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind++];
+	if (!strcmp(cmd, "reload")) {
+		if (optind < argc)
+			return fail("reload: unexpected argument '%s'", argv[optind]);
+		return cmd_reload();
+	}
 	if (!strcmp(cmd, "detach")) {
 		if (optind < argc)
 			return fail("detach: unexpected argument '%s'", argv[optind]);

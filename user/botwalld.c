@@ -342,7 +342,7 @@ static bool verdict_allowed(struct daemon *d, uint64_t now)
 static void log_block(const char *addr, const struct bw_score *sc, const char *flags,
 		      unsigned int ttl, const char *ua)
 {
-	char fields[1024], esc[400];
+	char fields[2048], esc[400];
 
 	if (!bw_log_is_json()) {
 		bw_info("block %s score=%u top=%s flags=%s ttl=%us ua=\"%s\"", addr, sc->score,

@@ -41,7 +41,22 @@ struct spec {
 	__u8 ttl;
 };
 
-static size_t build(__u8 *buf, size_t cap, const struct spec *s)
+static size_t build_aligned(__u8 *buf, size_t cap, const struct spec *s);
+
+/* Builds into a scratch buffer where the IP header is 4-byte aligned (as a
+ * NIC's NET_IP_ALIGN does), then copies out. */
+static size_t build(__u8 *out, size_t cap, const struct spec *s)
+{
+	static __u8 scratch[4096 + 2] __attribute__((aligned(8)));
+	size_t n = build_aligned(scratch + 2, sizeof(scratch) - 2, s);
+
+	if (n > cap)
+		n = cap;
+	memcpy(out, scratch + 2, n);
+	return n;
+}
+
+static size_t build_aligned(__u8 *buf, size_t cap, const struct spec *s)
 {
 	size_t plen = s->payload ? (s->plen ? s->plen : strlen(s->payload)) : 0;
 	size_t off = 0, l4len, ihl = (size_t)(s->v4_ihl ? s->v4_ihl : 5) * 4;
@@ -65,8 +80,10 @@ static size_t build(__u8 *buf, size_t cap, const struct spec *s)
 		eth->h_proto = htons(proto);
 	}
 	if (s->vlans) {
-		*(__u16 *)(buf + off) = htons(42);     /* TCI */
-		*(__u16 *)(buf + off + 2) = htons(proto);
+		__u16 tci = htons(42), p = htons(proto);
+
+		memcpy(buf + off, &tci, 2);
+		memcpy(buf + off + 2, &p, 2);
 		off += 4;
 	}
 	l4len = (l4 == IPPROTO_TCP ? (size_t)doff * 4 : 8) + plen;

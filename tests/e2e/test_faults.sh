@@ -50,17 +50,17 @@ verdict_ttl = 600
 EOF
 
 # --- config validation (touches nothing) ---
-out=$("$ROOT/build/botwalld" --config "$cfg" --check-config 2>&1)
+out=$("$LAB_BIN/botwalld" --config "$cfg" --check-config 2>&1)
 result check_config_ok "$([ $? = 0 ] && [[ $out == *"configuration OK"* ]] && echo 0 || echo 1)" "$out"
 printf 'threshold = 80\nthreshold = 900\n' >"$LAB_DIR/bad.conf"
-out=$("$ROOT/build/botwalld" --config "$LAB_DIR/bad.conf" --check-config 2>&1)
+out=$("$LAB_BIN/botwalld" --config "$LAB_DIR/bad.conf" --check-config 2>&1)
 result check_config_bad_value "$([ $? = 2 ] && [[ $out == *"bad.conf:2: threshold: '900'"*"1-100"* ]] && echo 0 || echo 1)" "$out"
 printf 'iface = eth0\nthreshhold = 80\n' >"$LAB_DIR/bad.conf"
-out=$("$ROOT/build/botwalld" --config "$LAB_DIR/bad.conf" --check-config 2>&1)
+out=$("$LAB_BIN/botwalld" --config "$LAB_DIR/bad.conf" --check-config 2>&1)
 result check_config_unknown_key "$([ $? = 2 ] && [[ $out == *"bad.conf:2: unknown key 'threshhold'"* ]] && echo 0 || echo 1)" "$out"
-out=$("$ROOT/build/botwalld" --config "$LAB_DIR/missing.conf" --check-config 2>&1)
+out=$("$LAB_BIN/botwalld" --config "$LAB_DIR/missing.conf" --check-config 2>&1)
 result check_config_missing_file "$([ $? = 2 ] && [[ $out == *"missing.conf: cannot open"* ]] && echo 0 || echo 1)" "$out"
-out=$("$ROOT/build/botwalld" --config "$cfg" --blocklist "$LAB_DIR" --check-config 2>&1)
+out=$("$LAB_BIN/botwalld" --config "$cfg" --blocklist "$LAB_DIR" --check-config 2>&1)
 result unreadable_list "$([ $? = 2 ] && [[ $out == *"$LAB_DIR"* ]] && echo 0 || echo 1)" "$out"
 
 # --- a million-line list (IPv6 /128s from the documentation range) ---
@@ -72,14 +72,14 @@ with open(sys.argv[1], "w") as f:
         f.write("2001:db8:%x:%x::1\n" % (i >> 16, i & 0xffff))
 PY
 t0=$(date +%s%N)
-out=$("$ROOT/build/botwalld" --config "$cfg" --blocklist "$LAB_DIR/million.list" --check-config 2>&1)
+out=$("$LAB_BIN/botwalld" --config "$cfg" --blocklist "$LAB_DIR/million.list" --check-config 2>&1)
 rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 echo "  parsed 1,000,000 lines in $ms ms"
 result million_line_list_parses "$([ $rc = 0 ] && [[ $out == *"1000000 blocklist prefixes"* ]] && echo 0 || echo 1)" "$out"
 # one bad line at the very end refuses the whole file
 echo "2001:db8::zz" >>"$LAB_DIR/million.list"
-out=$("$ROOT/build/botwalld" --config "$cfg" --blocklist "$LAB_DIR/million.list" --check-config 2>&1)
+out=$("$LAB_BIN/botwalld" --config "$cfg" --blocklist "$LAB_DIR/million.list" --check-config 2>&1)
 result million_line_list_bad_last_line "$([ $? = 2 ] && [[ $out == *"million.list:1000002:"* ]] && echo 0 || echo 1)" "$out"
 rm -f "$LAB_DIR/million.list"
 
@@ -87,14 +87,14 @@ rm -f "$LAB_DIR/million.list"
 printf '203.0.113.0/24\n' >"$LAB_DIR/block.list"
 lab_start_daemon --config "$cfg" --blocklist "$LAB_DIR/block.list" || { echo "FAIL faults_daemon_start"; exit 1; }
 lab_curl scr "$SRV4" >/dev/null
-wait_for 1000 sh -c "'$ROOT/build/botwall' -d '$LAB_PIN' verdict list | grep -q '$SCR4'"
+wait_for 1000 sh -c "'$LAB_BIN/botwall' -d '$LAB_PIN' verdict list | grep -q '$SCR4'"
 result scraper_blocked "$([ "$(lab_curl scr "$SRV4")" = 000 ] && echo 0 || echo 1)"
-status=$(srv "$ROOT/build/botwall" -d "$LAB_PIN" -j status)
+status=$(srv "$LAB_BIN/botwall" -d "$LAB_PIN" -j status)
 result status_healthy "$([ $? = 0 ] && [ "$(echo "$status" | jq_py 'd["healthy"] and d["daemon"]["running"] and d["program"]["attached"] and d["verdicts"] >= 1')" = True ] && echo 0 || echo 1)" "$status"
 prog_id=$(echo "$status" | jq_py 'd["program"]["id"]')
 
 # A second daemon on the same pins is refused, and the first keeps running.
-out=$(srv "$ROOT/build/botwalld" --config "$cfg" 2>&1)
+out=$(srv "$LAB_BIN/botwalld" --config "$cfg" 2>&1)
 result second_daemon_refused "$([ $? != 0 ] && [[ $out == *"another botwalld (pid $LAB_DAEMON_PID)"* ]] && kill -0 "$LAB_DAEMON_PID" && echo 0 || echo 1)" "$out"
 
 # --- kill -9 under traffic: protection never lapses ---
@@ -112,7 +112,7 @@ kill -9 "$LAB_DAEMON_PID"
 wait "$LAB_DAEMON_PID" 2>/dev/null
 LAB_DAEMON_PID=
 sleep 1
-status=$(srv "$ROOT/build/botwall" -d "$LAB_PIN" -j status)
+status=$(srv "$LAB_BIN/botwall" -d "$LAB_PIN" -j status)
 result status_degraded_after_kill "$([ "$(echo "$status" | jq_py 'not d["healthy"] and not d["daemon"]["running"] and d["program"]["attached"]')" = True ] && echo 0 || echo 1)" "$status"
 lab_start_daemon --config "$cfg" --blocklist "$LAB_DIR/block.list" || echo "FAIL faults_restart"
 wait "$LOAD_PID" 2>/dev/null
@@ -124,7 +124,7 @@ echo "  during kill -9 and restart: scraper served $served times; browser served
 result scraper_stays_blocked "$([ "$served" = 0 ] && echo 0 || echo 1)" "scraper served $served times"
 result browser_never_dropped "$([ "$bsent" -ge 30 ] && [ "$bok" = "$bsent" ] && echo 0 || echo 1)" "$bok of $bsent"
 result restart_adopts "$(ok grep -q "adopted botwall program id $prog_id" "$LAB_DIR/botwalld.log")" "$(tail -3 "$LAB_DIR/botwalld.log")"
-status=$(srv "$ROOT/build/botwall" -d "$LAB_PIN" -j status)
+status=$(srv "$LAB_BIN/botwall" -d "$LAB_PIN" -j status)
 result status_healthy_after_restart "$([ "$(echo "$status" | jq_py "d['healthy'] and d['program']['id'] == $prog_id")" = True ] && echo 0 || echo 1)" "$status"
 
 # --- SIGHUP with a bad config keeps the running one ---
@@ -159,7 +159,7 @@ result ringbuf_overflow_counted "$([ "$lost" -gt 0 ] && echo 0 || echo 1)" "lost
 result ringbuf_overflow_still_filters "$([ "$(lab_curl scr "$SRV4")" = 000 ] && [ "$(lab_browser)" = 200 ] && echo 0 || echo 1)"
 seen_before=$(echo "$stats" | jq_py 'd["scoring"]["samples_seen"]')
 kill -CONT "$LAB_DAEMON_PID"
-wait_for 5000 sh -c "[ \$('$ROOT/build/botwall' -d '$LAB_PIN' -j stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"scoring\"][\"samples_seen\"])') -gt $((seen_before + 1000)) ]"
+wait_for 5000 sh -c "[ \$('$LAB_BIN/botwall' -d '$LAB_PIN' -j stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"scoring\"][\"samples_seen\"])') -gt $((seen_before + 1000)) ]"
 result ringbuf_daemon_drains "$?"
 # recovered: a new scraper source (the listed host, unlisted now) is scored and blocked again
 lab_cli block del 203.0.113.0/24 >/dev/null 2>&1
@@ -167,11 +167,11 @@ sed -i '/^203.0.113.0/d' "$LAB_DIR/block.list"
 kill -HUP "$LAB_DAEMON_PID"
 sleep 0.5
 lab_curl bad "$SRV_LISTED" >/dev/null
-wait_for 2000 sh -c "'$ROOT/build/botwall' -d '$LAB_PIN' verdict list | grep -q '$BAD4'"
+wait_for 2000 sh -c "'$LAB_BIN/botwall' -d '$LAB_PIN' verdict list | grep -q '$BAD4'"
 result ringbuf_daemon_recovers "$?"
 
 # --- detach removes everything ---
-out=$(srv "$ROOT/build/botwall" -d "$LAB_PIN" detach 2>&1)
+out=$(srv "$LAB_BIN/botwall" -d "$LAB_PIN" detach 2>&1)
 attached=$(ip -n "$LAB-srv" link show eth0 | grep -c xdp)
 result detach "$([ "$attached" = 0 ] && [ ! -e "$LAB_PIN" ] && ! kill -0 "$LAB_DAEMON_PID" 2>/dev/null && echo 0 || echo 1)" "attached=$attached out=$out"
 LAB_DAEMON_PID=

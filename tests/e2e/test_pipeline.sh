@@ -136,7 +136,7 @@ else
 fi
 
 # A bad list at start: refused before the interface is touched.
-out=$(nsenter --net="/run/netns/$LAB-brw" "$ROOT/build/botwalld" -i eth0 \
+out=$(nsenter --net="/run/netns/$LAB-brw" "$LAB_BIN/botwalld" -i eth0 \
 	-d "$LAB_PIN-x" --blocklist "$LAB_DIR/block.list" 2>&1)
 rc=$?
 attached=$(ip -n "$LAB-brw" link show eth0 | grep -c xdp)
@@ -148,6 +148,10 @@ lab_stop_daemon
 attached=$(ip -n "$LAB-srv" link show eth0 | grep -c xdp)
 result clean_detach "$([ "$attached" = 0 ] && [ ! -e "$LAB_PIN" ] && echo 0 || echo 1)" \
 	"attached=$attached pins=$(ls "$LAB_PIN" 2>&1)"
+
+# Under ASan/UBSan (tests/run.sh sanitize) the daemon's exit report is here.
+result daemon_log_clean "$(grep -q 'Sanitizer\|runtime error:' "$LAB_DIR/botwalld.log" && echo 1 || echo 0)" \
+	"sanitizer report in the daemon log"
 
 if [ $failed != 0 ]; then
 	echo "  --- botwalld log ---"

@@ -14,6 +14,11 @@
 
 LAB=${LAB:-bwlab}
 LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# Where botwalld and botwall come from (build-asan for the sanitizer run),
+# and an optional wrapper for the daemon (valgrind).
+LAB_BIN=${LAB_BIN:-build}
+case $LAB_BIN in /*) ;; *) LAB_BIN=$LAB_ROOT/$LAB_BIN ;; esac
+LAB_DAEMON_WRAP=${LAB_DAEMON_WRAP:-}
 LAB_DIR=${LAB_DIR:-}
 LAB_PIN=${LAB_PIN:-/sys/fs/bpf/botwall-$LAB}
 LAB_HOST=www.shop.test
@@ -97,11 +102,12 @@ CONF
 # Starts botwalld on the server's eth0 with extra options; logs to
 # $LAB_DIR/botwalld.log. Waits (bounded) until it runs.
 lab_start_daemon() {
-	nsenter --net="/run/netns/$LAB-srv" "$LAB_ROOT/build/botwalld" -i eth0 -d "$LAB_PIN" "$@" \
-		>>"$LAB_DIR/botwalld.log" 2>&1 &
+	# shellcheck disable=SC2086 # the wrapper is a command line
+	nsenter --net="/run/netns/$LAB-srv" $LAB_DAEMON_WRAP "$LAB_BIN/botwalld" -i eth0 \
+		-d "$LAB_PIN" "$@" >>"$LAB_DIR/botwalld.log" 2>&1 &
 	LAB_DAEMON_PID=$!
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		grep -q 'running:' "$LAB_DIR/botwalld.log" 2>/dev/null && return 0
 		kill -0 "$LAB_DAEMON_PID" 2>/dev/null || break
 		sleep 0.1
@@ -115,7 +121,7 @@ lab_stop_daemon() {
 	[ -n "$LAB_DAEMON_PID" ] || return 0
 	kill -TERM "$LAB_DAEMON_PID" 2>/dev/null || true
 	local i
-	for i in $(seq 50); do
+	for i in $(seq 150); do
 		kill -0 "$LAB_DAEMON_PID" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -125,7 +131,7 @@ lab_stop_daemon() {
 }
 
 # botwall CLI against the lab's pins.
-lab_cli() { "$LAB_ROOT/build/botwall" -d "$LAB_PIN" "$@"; }
+lab_cli() { "$LAB_BIN/botwall" -d "$LAB_PIN" "$@"; }
 
 # HTTP status of a curl request from a host (000 when it got no answer).
 lab_curl() { # HOST ADDR [curl args]
