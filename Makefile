@@ -16,11 +16,12 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	   -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
 	   -I$(BUILD) -Ibpf -Iuser
-LDLIBS  := -lxdp -lbpf -lelf -lz -lcjson
+LDLIBS  := -lxdp -lbpf -lelf -lz -lcjson -lpcre2-8 -lyaml
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
 
 LIB_SRCS   := user/names.c user/addr.c user/lists.c user/http.c user/score.c \
+	      user/uadb.c user/p0f.c user/horder.c \
 	      user/maps.c user/log.c
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_SRCS     := user/botwalld.c user/loader.c
