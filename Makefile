@@ -21,13 +21,13 @@ BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
 
 LIB_SRCS   := user/names.c user/addr.c user/lists.c user/http.c user/score.c \
-	      user/uadb.c user/p0f.c user/horder.c \
+	      user/uadb.c user/p0f.c user/horder.c user/engine.c \
 	      user/maps.c user/log.c
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_SRCS     := user/botwalld.c user/loader.c
 D_OBJS     := $(D_SRCS:%.c=$(BUILD)/%.o)
-CLI_OBJS   := $(BUILD)/tools/botwall.o
-HDRS       := $(wildcard bpf/*.h user/*.h)
+CLI_OBJS   := $(BUILD)/tools/botwall.o $(BUILD)/tools/score_cmd.o
+HDRS       := $(wildcard bpf/*.h user/*.h tools/*.h)
 
 UNIT_TESTS := test_http test_score test_addr test_lists test_corpus
 TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp

@@ -22,6 +22,8 @@
 #include "names.h"
 
 static const char *pin_dir = BW_DEFAULT_PIN_DIR;
+#include "score_cmd.h"
+
 static bool json, pretty;
 
 static void usage(FILE *out)
@@ -38,6 +40,9 @@ static void usage(FILE *out)
 "  verdict list                   list verdicts pushed by the daemon\n"
 "  verdict add ADDR [TTL_SEC]     block one address (default TTL 600, 0 = forever)\n"
 "  verdict del ADDR...            remove verdicts\n"
+"  score [FILE|-] [--src ADDR] [--syn TRAITS] [--json]\n"
+"                                 score a raw HTTP request offline with the daemon's\n"
+"                                 engine and show every contribution (docs/scoring.md)\n"
 "\n"
 "Options:\n"
 "  -d, --pin-dir DIR   where botwalld pinned its maps [" BW_DEFAULT_PIN_DIR "]\n"
@@ -385,6 +390,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind++];
+	if (!strcmp(cmd, "score")) /* offline: no maps needed */
+		return bw_cmd_score(argc - optind + 1, argv + optind - 1, json, pretty);
 	if (strcmp(cmd, "stats") && strcmp(cmd, "block") && strcmp(cmd, "allow") &&
 	    strcmp(cmd, "verdict")) {
 		fail("unknown command '%s' (see --help)", cmd);

@@ -23,6 +23,7 @@
 #include "maps.h"
 #include "names.h"
 #include "score.h"
+#include "engine.h"
 
 #define MAX_LIST_FILES 32
 #define SWEEP_INTERVAL_NS (5ull * 1000000000ull)
@@ -45,12 +46,14 @@ struct daemon {
 	unsigned int sample_bytes;
 	bool sampling;
 	bool keep;
+	struct bw_engine_opts eng;
 
 	/* state */
 	struct bw_loader loader;
 	struct bw_maps maps;
 	struct bw_score_stats stats;
 	bool stats_dirty;
+	struct bw_scorer scorer;
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -83,6 +86,10 @@ static void usage(FILE *out)
 "      --no-sampling        filter only: no samples, no scoring\n"
 "      --keep               on exit leave the program attached and maps pinned\n"
 "  -v, --verbose            log every scored request\n"
+"      --weights FILE       scoring weights (docs/scoring.md) [built in]\n"
+"      --uap FILE           uap-core regexes.yaml [" "/usr/share/uap-core/regexes.yaml]\n"
+"      --crawlers FILE      crawler-user-agents JSON [build/data, /usr/share/botwall]\n"
+"      --p0f FILE           p0f signatures for SYN classes [/etc/p0f/p0f.fp]\n"
 "  -q, --quiet              log warnings and errors only\n"
 "  -h, --help               this text\n"
 "\n"
@@ -118,7 +125,8 @@ static void add_list(struct list_files *l, const char *opt, const char *path)
 
 static void parse_args(struct daemon *d, int argc, char **argv)
 {
-	enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP };
+	enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP,
+	       OPT_WEIGHTS, OPT_UAP, OPT_CRAWLERS, OPT_P0F };
 	static const struct option opts[] = {
 		{ "iface", required_argument, NULL, 'i' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -131,6 +139,10 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
 		{ "no-sampling", no_argument, NULL, OPT_NO_SAMPLING },
 		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "weights", required_argument, NULL, OPT_WEIGHTS },
+		{ "uap", required_argument, NULL, OPT_UAP },
+		{ "crawlers", required_argument, NULL, OPT_CRAWLERS },
+		{ "p0f", required_argument, NULL, OPT_P0F },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -174,6 +186,10 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 			break;
 		case OPT_NO_SAMPLING: d->sampling = false; break;
 		case OPT_KEEP: d->keep = true; break;
+		case OPT_WEIGHTS: d->eng.weights = optarg; break;
+		case OPT_UAP: d->eng.uap = optarg; break;
+		case OPT_CRAWLERS: d->eng.crawlers = optarg; break;
+		case OPT_P0F: d->eng.p0f = optarg; break;
 		case 'v': lvl = BW_LOG_DEBUG; break;
 		case 'q': lvl = BW_LOG_WARN; break;
 		case 'h': usage(stdout); exit(0);
@@ -301,7 +317,12 @@ static int on_sample(void *ctx, void *data, size_t len)
 	st = bw_http_parse((const char *)s->payload, cap, &req);
 	if (st != BW_HTTP_OK)
 		d->stats.parse_errors++;
-	bw_score_request(&req, st, &sc);
+	{
+		/* SYN traits are not captured by the datapath yet: ctx.syn = NULL. */
+		struct bw_score_ctx sctx = { .src = &s->saddr, .dst = &s->daddr };
+
+		bw_score_full(&d->scorer, &req, st, &sctx, &sc);
+	}
 
 	d->stats.scored++;
 	d->stats.score_sum += sc.score;
@@ -314,9 +335,10 @@ static int on_sample(void *ctx, void *data, size_t len)
 	flags_text(sc.flags, flags, sizeof(flags));
 	printable(st == BW_HTTP_OK ? bw_http_get(&req, "User-Agent") : NULL, ua, sizeof(ua));
 
-	if (sc.score < d->threshold) {
-		bw_debug("allow %s score=%u flags=%s ua=\"%s\"%s", addr, sc.score,
-			 flags[0] ? flags : "-", ua, st == BW_HTTP_OK ? "" : " (not HTTP)");
+	/* Deny needs the threshold and strong evidence (score.h). */
+	if (sc.status != BW_STATUS_DENY) {
+		bw_debug("%s %s score=%u flags=%s ua=\"%s\"%s", bw_status_name(sc.status), addr,
+			 sc.score, flags[0] ? flags : "-", ua, st == BW_HTTP_OK ? "" : " (not HTTP)");
 		return 0;
 	}
 	if (bw_verdict_put(d->maps.verdicts, &s->saddr, d->verdict_ttl, BW_VR_SCORE,
@@ -419,6 +441,18 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	{
+		char err[512], warn[1024];
+
+		d.eng.deny = d.threshold;
+		if (bw_engine_open(&d.scorer, &d.eng, err, sizeof(err), warn, sizeof(warn))) {
+			bw_err("%s", err);
+			return 1;
+		}
+		if (warn[0])
+			bw_warn("%s", warn);
+	}
+
 	/* Bad list files stop us before anything touches the interface. */
 	if (parse_lists(&d.block, "blocklist", &block))
 		return 1;
@@ -448,5 +482,6 @@ int main(int argc, char **argv)
 		bw_info("detached from %s and removed the pins in %s", d.iface, d.pin_dir);
 	}
 	bw_loader_close(&d.loader);
+	bw_engine_close(&d.scorer);
 	return rc ? 1 : 0;
 }

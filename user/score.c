@@ -355,11 +355,13 @@ static void decide(const struct bw_weights *w, struct bw_score *out, bool truste
 			gtop[g] = i;
 		}
 	}
+	/* two passes: each group's strongest flag first, so the cap cuts the rest */
+	for (int pass = 0; pass < 2; pass++)
 	for (int i = 0; i < BW_FLAG__MAX; i++) {
 		int g = bw_flag_group[i];
 		unsigned int pts, room;
 
-		if (!(out->flags & (1u << i)) || !w->w[i])
+		if (!(out->flags & (1u << i)) || !w->w[i] || (i == gtop[g]) != (pass == 0))
 			continue;
 		pts = i == gtop[g] ? w->w[i] : (w->w[i] * w->damping + 50) / 100;
 		room = w->cap[g] > gsum[g] ? w->cap[g] - gsum[g] : 0;
