@@ -37,6 +37,9 @@ if selected unit; then
 		run_one unit "$(basename "$t")" "$t"
 	done
 fi
+if selected unit || selected fuzz; then
+	run_one fuzz test_fuzz tests/fuzz/test_fuzz.sh
+fi
 if selected bpf; then
 	if [ "$(id -u)" = 0 ]; then
 		run_one bpf test_xdp build/tests/bpf/test_xdp
