@@ -19,19 +19,20 @@ CFLAGS  += $(EXTRA_CFLAGS)
 CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	   -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
 	   -I$(BUILD) -Ibpf -Iuser
-LDLIBS  := -lxdp -lbpf -lelf -lz -lcjson
+LDLIBS  := -lxdp -lbpf -lelf -lz -lcjson -lpcre2-8 -lyaml
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
 
 LIB_SRCS   := user/names.c user/addr.c user/lists.c user/http.c user/score.c \
+	      user/uadb.c user/p0f.c user/horder.c user/engine.c \
 	      user/maps.c user/log.c user/config.c user/lock.c user/loader.c
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_SRCS     := user/botwalld.c
 D_OBJS     := $(D_SRCS:%.c=$(BUILD)/%.o)
-CLI_OBJS   := $(BUILD)/tools/botwall.o
-HDRS       := $(wildcard bpf/*.h user/*.h)
+CLI_OBJS   := $(BUILD)/tools/botwall.o $(BUILD)/tools/score_cmd.o
+HDRS       := $(wildcard bpf/*.h user/*.h tools/*.h)
 
-UNIT_TESTS := test_http test_score test_addr test_lists test_corpus test_config
+UNIT_TESTS := test_http test_score test_addr test_lists test_corpus test_config test_engine
 TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp
 
 PREFIX  ?= /usr/local
@@ -40,7 +41,7 @@ MANDIR  ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 CONFDIR ?= /etc/botwall
 
-.PHONY: all deps test test-unit test-bpf test-e2e demo vmtest clean tests install uninstall
+.PHONY: data fuzz all deps test test-unit test-bpf test-e2e demo vmtest clean tests install uninstall
 
 all: $(BUILD)/botwalld $(BUILD)/botwall
 
@@ -72,7 +73,32 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libbotwall.a
 deps:
 	./tests/deps.sh
 
-tests: all $(TEST_BINS)
+FUZZ_BIN   := $(BUILD)/tests/fuzz/fuzz_score
+FUZZ_SRCS  := tests/fuzz/fuzz_score.c user/http.c user/score.c user/uadb.c user/p0f.c \
+	      user/horder.c user/engine.c user/names.c user/addr.c
+FUZZ_SECONDS ?= 300
+
+# The crawler-user-agents dataset (npm, MIT) is fetched into the build
+# directory, never committed; without npm the engine uses built-in patterns.
+CRAWLERS_VERSION ?= 1.60.0
+$(BUILD)/data/crawler-user-agents.json:
+	@mkdir -p $(@D)
+	@cd $(@D) && (npm pack --silent crawler-user-agents@$(CRAWLERS_VERSION) >/dev/null 2>&1 && \
+	  tar xzf crawler-user-agents-$(CRAWLERS_VERSION).tgz package/crawler-user-agents.json && \
+	  mv package/crawler-user-agents.json . && rm -rf package crawler-user-agents-*.tgz) || \
+	  echo "data: npm could not fetch crawler-user-agents; built-in bot patterns will be used"
+
+data: $(BUILD)/data/crawler-user-agents.json
+
+$(FUZZ_BIN): $(FUZZ_SRCS) $(HDRS)
+	@mkdir -p $(@D)
+	-$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ibpf -Iuser \
+	  $(FUZZ_SRCS) -o $@ -lcjson -lpcre2-8 -lyaml
+
+fuzz: $(FUZZ_BIN) data
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/test_fuzz.sh
+
+tests: all data $(TEST_BINS) $(FUZZ_BIN)
 
 # The two entry points of the README install what they need first; the
 # build runs after deps (a sub-make), so -j cannot race the install.

@@ -10,7 +10,12 @@ pkgs=(
 	iproute2 util-linux procps                      # ip netns, nsenter, pgrep
 	nginx-light curl python3                        # the lab
 	valgrind                                        # the sanitize suite
+	libpcre2-dev libyaml-dev uap-core p0f           # scoring engine datasets
 )
+
+# npm fetches crawler-user-agents at build time; nodesource's nodejs ships
+# npm itself, so the Debian package is wanted only when there is no npm.
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -2,7 +2,7 @@
 # Runs botwall's test suites and ends with one line "N passed, N failed,
 # N skipped". Every test prints "PASS name", "FAIL name[: why]" or
 # "SKIP name: why"; a test program that dies without saying FAIL counts
-# as one failure. Usage: tests/run.sh [all|unit|bpf|e2e|sanitize]...
+# as one failure. Usage: tests/run.sh [all|unit|bpf|e2e|fuzz|sanitize]...
 #   all       unit, bpf and e2e against build/
 #   sanitize  unit, bpf and the pipeline e2e against build-asan/ (ASan and
 #             UBSan; any report fails), and the daemon once under valgrind
@@ -67,6 +67,9 @@ suites() { # BUILD_DIR E2E_TESTS...
 
 if selected unit || selected bpf || selected e2e; then
 	suites build tests/e2e/test_*.sh
+fi
+if selected unit || selected fuzz; then
+	run_one fuzz test_fuzz tests/fuzz/test_fuzz.sh
 fi
 if [[ " $want " == *" sanitize "* ]]; then
 	if [ -x build-asan/botwalld ]; then

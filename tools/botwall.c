@@ -28,6 +28,8 @@
 #define EDIT_LOCK_WAIT_MS 5000
 
 static const char *pin_dir = BW_DEFAULT_PIN_DIR;
+#include "score_cmd.h"
+
 static bool json, pretty;
 
 static void usage(FILE *out)
@@ -47,6 +49,9 @@ static void usage(FILE *out)
 "  verdict del ADDR...            remove verdicts\n"
 "  reload                         make the daemon re-read its config and list files\n"
 "  detach                         stop the daemon, detach the program, remove the pins\n"
+"  score [FILE|-] [--src ADDR] [--syn TRAITS] [--json]\n"
+"                                 score a raw HTTP request offline with the daemon's\n"
+"                                 engine and show every contribution (docs/scoring.md)\n"
 "\n"
 "Options:\n"
 "  -d, --pin-dir DIR   where botwalld pinned its maps [" BW_DEFAULT_PIN_DIR "]\n"
@@ -614,6 +619,8 @@ int main(int argc, char **argv)
 			return fail("detach: unexpected argument '%s'", argv[optind]);
 		return cmd_detach();
 	}
+	if (!strcmp(cmd, "score")) /* offline: no maps needed */
+		return bw_cmd_score(argc - optind + 1, argv + optind - 1, json, pretty);
 	if (strcmp(cmd, "stats") && strcmp(cmd, "block") && strcmp(cmd, "allow") &&
 	    strcmp(cmd, "verdict") && strcmp(cmd, "status")) {
 		fail("unknown command '%s' (see --help)", cmd);

@@ -30,6 +30,7 @@
 #include "maps.h"
 #include "names.h"
 #include "score.h"
+#include "engine.h"
 
 #define NS_PER_SEC 1000000000ull
 #define SWEEP_INTERVAL_NS (5 * NS_PER_SEC)
@@ -46,6 +47,7 @@ struct daemon {
 	struct bw_maps maps;
 	struct bw_score_stats stats;
 	struct bw_daemon_state state;
+	struct bw_scorer scorer;
 	bool stats_dirty;
 	int instance_lock;
 
@@ -91,6 +93,10 @@ static void usage(FILE *out)
 "      --max-verdicts N       blast radius: live verdicts at most [100000]\n"
 "      --keep                 on exit leave the program attached and maps pinned\n"
 "      --log-format FMT       text or json [text]\n"
+"      --weights FILE         scoring weights (docs/scoring.md) [built in]\n"
+"      --uap FILE             uap-core regexes.yaml [/usr/share/uap-core/regexes.yaml]\n"
+"      --crawlers FILE        crawler-user-agents JSON [build/data, /usr/share/botwall]\n"
+"      --p0f FILE             p0f signatures for SYN classes [/etc/p0f/p0f.fp]\n"
 "  -v, --verbose              log every scored request\n"
 "  -q, --quiet                log warnings and errors only\n"
 "  -h, --help                 this text\n"
@@ -101,7 +107,7 @@ static void usage(FILE *out)
 }
 
 enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP, OPT_CHECK,
-       OPT_MAX_VPS, OPT_MAX_V, OPT_LOG_FORMAT };
+       OPT_MAX_VPS, OPT_MAX_V, OPT_LOG_FORMAT, OPT_WEIGHTS, OPT_UAP, OPT_CRAWLERS, OPT_P0F };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -120,6 +126,10 @@ static const struct option long_opts[] = {
 	{ "max-verdicts", required_argument, NULL, OPT_MAX_V },
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+	{ "weights", required_argument, NULL, OPT_WEIGHTS },
+	{ "uap", required_argument, NULL, OPT_UAP },
+	{ "crawlers", required_argument, NULL, OPT_CRAWLERS },
+	{ "p0f", required_argument, NULL, OPT_P0F },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -146,6 +156,10 @@ static int opt_key(int c, const char **key, const char **fixed)
 	case OPT_MAX_V: *key = "max_verdicts"; break;
 	case OPT_KEEP: *key = "keep"; *fixed = "yes"; break;
 	case OPT_LOG_FORMAT: *key = "log_format"; break;
+	case OPT_WEIGHTS: *key = "weights"; break;
+	case OPT_UAP: *key = "uap"; break;
+	case OPT_CRAWLERS: *key = "crawlers"; break;
+	case OPT_P0F: *key = "p0f"; break;
 	case 'v': *key = "log_level"; *fixed = "debug"; break;
 	case 'q': *key = "log_level"; *fixed = "warning"; break;
 	default: return -1;
@@ -365,6 +379,7 @@ static int on_sample(void *ctx, void *data, size_t len)
 	const struct bw_sample *s = data;
 	struct bw_http_req req;
 	enum bw_http_status st;
+	struct bw_score_ctx sctx;
 	struct bw_score sc;
 	char addr[BW_PREFIX_STRLEN], flags[512], ua[160];
 	uint64_t now;
@@ -382,7 +397,9 @@ static int on_sample(void *ctx, void *data, size_t len)
 	st = bw_http_parse((const char *)s->payload, cap, &req);
 	if (st != BW_HTTP_OK)
 		d->stats.parse_errors++;
-	bw_score_request(&req, st, &sc);
+	/* SYN traits are not captured by the datapath yet: ctx.syn = NULL. */
+	sctx = (struct bw_score_ctx){ .src = &s->saddr, .dst = &s->daddr };
+	bw_score_full(&d->scorer, &req, st, &sctx, &sc);
 
 	d->stats.scored++;
 	d->stats.score_sum += sc.score;
@@ -395,9 +412,10 @@ static int on_sample(void *ctx, void *data, size_t len)
 	flags_text(sc.flags, flags, sizeof(flags));
 	printable(st == BW_HTTP_OK ? bw_http_get(&req, "User-Agent") : NULL, ua, sizeof(ua));
 
-	if (sc.score < d->cfg.threshold) {
-		bw_debug("allow %s score=%u flags=%s ua=\"%s\"%s", addr, sc.score,
-			 flags[0] ? flags : "-", ua, st == BW_HTTP_OK ? "" : " (not HTTP)");
+	/* Deny needs the threshold and strong evidence (docs/scoring.md). */
+	if (sc.status != BW_STATUS_DENY) {
+		bw_debug("%s %s score=%u flags=%s ua=\"%s\"%s", bw_status_name(sc.status), addr,
+			 sc.score, flags[0] ? flags : "-", ua, st == BW_HTTP_OK ? "" : " (not HTTP)");
 		return 0;
 	}
 	now = bw_now_ns();
@@ -427,6 +445,28 @@ static int on_sample(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* ---- scoring engine ---- */
+
+static int engine_open(const struct bw_settings *cfg, struct bw_scorer *out)
+{
+	struct bw_engine_opts o = {
+		.weights = cfg->weights[0] ? cfg->weights : NULL,
+		.uap = cfg->uap[0] ? cfg->uap : NULL,
+		.crawlers = cfg->crawlers[0] ? cfg->crawlers : NULL,
+		.p0f = cfg->p0f[0] ? cfg->p0f : NULL,
+		.deny = cfg->threshold,
+	};
+	char err[512], warn[1024] = "";
+
+	if (bw_engine_open(out, &o, err, sizeof(err), warn, sizeof(warn))) {
+		bw_err("%s", err);
+		return -1;
+	}
+	if (warn[0])
+		bw_warn("%s", warn);
+	return 0;
+}
+
 /* ---- reload ---- */
 
 static void apply_logging(const struct bw_settings *s)
@@ -439,6 +479,7 @@ static void reload(struct daemon *d)
 {
 	struct parsed_lists block, allow;
 	struct bw_settings next;
+	struct bw_scorer scorer;
 	char err[1024];
 
 	bw_info("SIGHUP: re-reading %s and the list files",
@@ -458,6 +499,15 @@ static void reload(struct daemon *d)
 		bw_settings_free(&next);
 		return;
 	}
+	if (engine_open(&next, &scorer)) {
+		bw_err("reload refused: the running configuration and lists stay in force");
+		parsed_free(&block);
+		parsed_free(&allow);
+		bw_settings_free(&next);
+		return;
+	}
+	bw_engine_close(&d->scorer);
+	d->scorer = scorer;
 	if (strcmp(next.iface, d->cfg.iface) || strcmp(next.pin_dir, d->cfg.pin_dir) ||
 	    next.mode != d->cfg.mode)
 		bw_warn("iface, mode and pin_dir changes need a restart; keeping %s, %s",
@@ -590,6 +640,12 @@ int main(int argc, char **argv)
 		bw_settings_free(&d.cfg);
 		return 2;
 	}
+	if (engine_open(&d.cfg, &d.scorer)) {
+		parsed_free(&block);
+		parsed_free(&allow);
+		bw_settings_free(&d.cfg);
+		return 2;
+	}
 	if (check_only) {
 		printf("configuration OK: %zu blocklist prefixes in %zu file(s), %zu allowlist "
 		       "prefixes in %zu file(s); effective settings:\n", block.total, block.n,
@@ -597,6 +653,7 @@ int main(int argc, char **argv)
 		bw_settings_print(&d.cfg, stdout);
 		parsed_free(&block);
 		parsed_free(&allow);
+		bw_engine_close(&d.scorer);
 		bw_settings_free(&d.cfg);
 		return 0;
 	}
@@ -636,6 +693,7 @@ int main(int argc, char **argv)
 	}
 	bw_loader_close(&d.loader);
 out:
+	bw_engine_close(&d.scorer);
 	bw_unlock(d.instance_lock);
 	parsed_free(&block);
 	parsed_free(&allow);

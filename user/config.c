@@ -25,6 +25,10 @@ const struct bw_config_key bw_config_keys[] = {
 	{ "max_verdicts", "blast radius: live verdicts at most, 1-262144", "100000" },
 	{ "log_level", "error, warning, info or debug", "info" },
 	{ "log_format", "text or json (one JSON object per line)", "text" },
+	{ "weights", "scoring weights file (docs/scoring.md)", "(built in)" },
+	{ "uap", "uap-core regexes.yaml", "/usr/share/uap-core/regexes.yaml" },
+	{ "crawlers", "crawler-user-agents JSON", "(build/data, /usr/share/botwall)" },
+	{ "p0f", "p0f signature file for SYN classes", "/etc/p0f/p0f.fp" },
 };
 const size_t bw_config_nkeys = sizeof(bw_config_keys) / sizeof(bw_config_keys[0]);
 
@@ -199,6 +203,14 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		if (!strcmp(v, "text")) s->log_format = BW_LOGFMT_TEXT;
 		else if (!strcmp(v, "json")) s->log_format = BW_LOGFMT_JSON;
 		else BAD("text or json");
+	} else if (!strcmp(key, "weights") || !strcmp(key, "uap") || !strcmp(key, "crawlers") ||
+		   !strcmp(key, "p0f")) {
+		char *dst = !strcmp(key, "weights") ? s->weights : !strcmp(key, "uap") ? s->uap :
+			    !strcmp(key, "crawlers") ? s->crawlers : s->p0f;
+
+		if (!*v || strlen(v) >= PATH_MAX)
+			BAD("a file path");
+		snprintf(dst, PATH_MAX, "%s", v);
 	} else {
 		snprintf(err, errlen, "%s: unknown key '%.64s' (see docs/config.md)", where, key);
 		return -1;
@@ -300,4 +312,12 @@ void bw_settings_print(const struct bw_settings *s, FILE *out)
 	fprintf(out, "max_verdicts_per_sec = %u\nmax_verdicts = %u\nlog_level = %s\nlog_format = %s\n",
 		s->max_verdicts_per_sec, s->max_verdicts, levels[s->log_level],
 		s->log_format == BW_LOGFMT_JSON ? "json" : "text");
+	if (s->weights[0])
+		fprintf(out, "weights = %s\n", s->weights);
+	if (s->uap[0])
+		fprintf(out, "uap = %s\n", s->uap);
+	if (s->crawlers[0])
+		fprintf(out, "crawlers = %s\n", s->crawlers);
+	if (s->p0f[0])
+		fprintf(out, "p0f = %s\n", s->p0f);
 }

@@ -13,6 +13,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "botwall_abi.h"
 #include "log.h"
@@ -44,6 +45,11 @@ struct bw_settings {
 	unsigned int max_verdicts;        /* blast radius: live verdicts       */
 	enum bw_log_level log_level;
 	enum bw_log_format log_format;
+	/* scoring engine data (docs/scoring.md); empty: built-in default */
+	char weights[PATH_MAX];
+	char uap[PATH_MAX];
+	char crawlers[PATH_MAX];
+	char p0f[PATH_MAX];
 };
 
 struct bw_config_key {

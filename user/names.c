@@ -46,6 +46,18 @@ const struct bw_flag_name bw_flag_names[BW_FLAG__MAX] = {
 		"Sec-Fetch, client hints or br/zstd sent over plaintext HTTP to a named host" },
 	[BW_FLAG_MALFORMED_REQUEST] = { "malformed_request",
 		"Request line or header block is not valid HTTP/1.x" },
+	[BW_FLAG_HEADER_ORDER_MISMATCH] = { "header_order_mismatch",
+		"Header order or name case differs from the claimed browser's" },
+	[BW_FLAG_TCP_OS_MISMATCH] = { "tcp_os_mismatch",
+		"TCP SYN fingerprint contradicts the User-Agent operating system" },
+	[BW_FLAG_BOT_IMPERSONATION] = { "bot_impersonation",
+		"Claims a known good crawler from outside its published ranges" },
+	[BW_FLAG_IP_TOR] = { "ip_tor", "Source address is a Tor exit node" },
+	[BW_FLAG_IP_VPN] = { "ip_vpn", "Source address belongs to a VPN provider" },
+	[BW_FLAG_IP_PROXY] = { "ip_proxy", "Source address is an open or commercial proxy" },
+	[BW_FLAG_IP_HOSTING] = { "ip_hosting", "Source address belongs to a hosting provider" },
+	[BW_FLAG_IP_AI_CRAWLER] = { "ip_ai_crawler",
+		"Source address is in a published AI crawler range" },
 };
 
 const char *const bw_bucket_names[BW_BUCKET__MAX] = {

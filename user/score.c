@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "score.h"
+#include "addr.h"
+#include "horder.h"
+#include "names.h"
+#include "p0f.h"
+#include "uadb.h"
 
 /*
- * First-version weights. A tool's UA alone (known_bot_pattern) is not enough
- * to block at the default threshold of 80; with the missing browser headers
- * that always come with it, it is.
+ * Default weights (points) and groups. A tool's UA alone (known_bot_pattern)
+ * is not enough to block at the default threshold of 80; with the missing
+ * browser headers that always come with it (a second, independent group),
+ * it is. Change them with a weights file (docs/scoring.md).
  */
 const uint8_t bw_flag_weight_default[BW_FLAG__MAX] = {
 	[BW_FLAG_MISSING_CLIENT_HINTS]       = 15,
@@ -18,13 +27,69 @@ const uint8_t bw_flag_weight_default[BW_FLAG__MAX] = {
 	[BW_FLAG_INCOMPLETE_ACCEPT_ENCODING] = 15,
 	[BW_FLAG_MISSING_SEC_FETCH]          = 20,
 	[BW_FLAG_SEC_FETCH_INCONSISTENT]     = 30,
-	[BW_FLAG_SUSPICIOUS_USER_AGENT]      = 30,
+	[BW_FLAG_SUSPICIOUS_USER_AGENT]      = 40,
 	[BW_FLAG_EMPTY_USER_AGENT]           = 60,
 	[BW_FLAG_KNOWN_BOT_PATTERN]          = 55,
-	[BW_FLAG_HEADLESS_USER_AGENT]        = 80,
+	[BW_FLAG_HEADLESS_USER_AGENT]        = 85,
 	[BW_FLAG_SECURE_HEADERS_ON_PLAINTEXT] = 40,
 	[BW_FLAG_MALFORMED_REQUEST]          = 50,
+	[BW_FLAG_HEADER_ORDER_MISMATCH]      = 35,
+	[BW_FLAG_TCP_OS_MISMATCH]            = 20,
+	[BW_FLAG_BOT_IMPERSONATION]          = 90,
+	[BW_FLAG_IP_TOR]                     = 25,
+	[BW_FLAG_IP_VPN]                     = 15,
+	[BW_FLAG_IP_PROXY]                   = 20,
+	[BW_FLAG_IP_HOSTING]                 = 15,
+	[BW_FLAG_IP_AI_CRAWLER]              = 40,
 };
+
+const uint8_t bw_flag_group[BW_FLAG__MAX] = {
+	[BW_FLAG_MISSING_CLIENT_HINTS]       = BW_G_HEADERS,
+	[BW_FLAG_PLATFORM_MISMATCH]          = BW_G_CONSISTENCY,
+	[BW_FLAG_MOBILE_MISMATCH]            = BW_G_CONSISTENCY,
+	[BW_FLAG_MISSING_ACCEPT_LANGUAGE]    = BW_G_HEADERS,
+	[BW_FLAG_INCOMPLETE_ACCEPT_ENCODING] = BW_G_HEADERS,
+	[BW_FLAG_MISSING_SEC_FETCH]          = BW_G_HEADERS,
+	[BW_FLAG_SEC_FETCH_INCONSISTENT]     = BW_G_CONSISTENCY,
+	[BW_FLAG_SUSPICIOUS_USER_AGENT]      = BW_G_ATTACK,
+	[BW_FLAG_EMPTY_USER_AGENT]           = BW_G_IDENTITY,
+	[BW_FLAG_KNOWN_BOT_PATTERN]          = BW_G_IDENTITY,
+	[BW_FLAG_HEADLESS_USER_AGENT]        = BW_G_IDENTITY,
+	[BW_FLAG_SECURE_HEADERS_ON_PLAINTEXT] = BW_G_CONSISTENCY,
+	[BW_FLAG_MALFORMED_REQUEST]          = BW_G_PROTOCOL,
+	[BW_FLAG_HEADER_ORDER_MISMATCH]      = BW_G_CONSISTENCY,
+	[BW_FLAG_TCP_OS_MISMATCH]            = BW_G_NETWORK,
+	[BW_FLAG_BOT_IMPERSONATION]          = BW_G_IMPERSONATION,
+	[BW_FLAG_IP_TOR]                     = BW_G_REPUTATION,
+	[BW_FLAG_IP_VPN]                     = BW_G_REPUTATION,
+	[BW_FLAG_IP_PROXY]                   = BW_G_REPUTATION,
+	[BW_FLAG_IP_HOSTING]                 = BW_G_REPUTATION,
+	[BW_FLAG_IP_AI_CRAWLER]              = BW_G_REPUTATION,
+};
+
+const char *const bw_group_names[BW_G__MAX] = {
+	"identity", "headers", "consistency", "attack", "protocol", "network",
+	"impersonation", "reputation",
+};
+
+const uint32_t bw_flags_deterministic = (1u << BW_FLAG_HEADLESS_USER_AGENT) |
+					(1u << BW_FLAG_BOT_IMPERSONATION);
+
+static const uint8_t group_cap_default[BW_G__MAX] = {
+	[BW_G_IDENTITY] = 90, [BW_G_HEADERS] = 35, [BW_G_CONSISTENCY] = 60,
+	[BW_G_ATTACK] = 60, [BW_G_PROTOCOL] = 60, [BW_G_NETWORK] = 25,
+	[BW_G_IMPERSONATION] = 95, [BW_G_REPUTATION] = 45,
+};
+
+void bw_weights_default(struct bw_weights *w)
+{
+	memcpy(w->w, bw_flag_weight_default, sizeof(w->w));
+	memcpy(w->cap, group_cap_default, sizeof(w->cap));
+	w->damping = 25;
+	w->trust_profile = 10;
+	w->challenge = 50;
+	w->deny = 80;
+}
 
 /* User-agent substrings of HTTP libraries, tools and crawlers (case-
  * insensitive). A first version: the scoring issue replaces this with
@@ -169,21 +234,230 @@ static bool platform_mismatch(const struct bw_slice *plat, const char *os)
 	return !bw_slice_eq_ci(p, os);
 }
 
-void bw_score_request(const struct bw_http_req *req, enum bw_http_status status,
-		      struct bw_score *out)
+
+/* ---- address sets ---- */
+
+static bool in_prefix(const struct bw_lpm_key *k, const struct bw_addr *a)
 {
+	unsigned int bits = k->prefixlen > 128 ? 128 : k->prefixlen, full = bits / 8;
+
+	if (memcmp(k->addr, a->b, full))
+		return false;
+	if (bits % 8) {
+		uint8_t m = (uint8_t)(0xff << (8 - bits % 8));
+
+		return (k->addr[full] & m) == (a->b[full] & m);
+	}
+	return true;
+}
+
+const char *bw_rangeset_find(const struct bw_rangeset *rs, const struct bw_addr *a,
+			     const char *tag)
+{
+	const struct bw_range *best = NULL;
+
+	if (!rs || !a)
+		return NULL;
+	for (size_t i = 0; i < rs->n; i++)
+		if ((!tag || !strcmp(rs->r[i].tag, tag)) && in_prefix(&rs->r[i].pfx, a) &&
+		    (!best || rs->r[i].pfx.prefixlen > best->pfx.prefixlen))
+			best = &rs->r[i];
+	return best ? best->tag : NULL;
+}
+
+bool bw_rangeset_has_tag(const struct bw_rangeset *rs, const char *tag)
+{
+	for (size_t i = 0; rs && i < rs->n; i++)
+		if (!strcmp(rs->r[i].tag, tag))
+			return true;
+	return false;
+}
+
+/* Crawlers whose operators publish their address ranges: a UA token and the
+ * tag their ranges carry in the good_bots set. */
+static const struct {
+	const char *tok, *op;
+} crawler_ops[] = {
+	{ "Googlebot", "google" }, { "AdsBot-Google", "google" },
+	{ "Mediapartners-Google", "google" }, { "Google-InspectionTool", "google" },
+	{ "bingbot", "bing" }, { "BingPreview", "bing" }, { "msnbot", "bing" },
+	{ "Applebot", "apple" }, { "DuckDuckBot", "duckduckgo" },
+	{ "YandexBot", "yandex" }, { "Baiduspider", "baidu" },
+	{ "GPTBot", "openai" }, { "OAI-SearchBot", "openai" }, { "ChatGPT-User", "openai" },
+	{ "PerplexityBot", "perplexity" }, { "ClaudeBot", "anthropic" },
+};
+
+static const char *claimed_operator(struct bw_slice ua)
+{
+	for (size_t i = 0; i < sizeof(crawler_ops) / sizeof(*crawler_ops); i++)
+		if (find_tok(ua, crawler_ops[i].tok))
+			return crawler_ops[i].op;
+	return NULL;
+}
+
+/* ---- names, codes ---- */
+
+void bw_reason_code(unsigned int flag, char out[8])
+{
+	snprintf(out, 8, "RP%03u", (flag + 1) % 1000);
+}
+
+const char *bw_status_name(enum bw_status s)
+{
+	return s == BW_STATUS_DENY ? "deny" : s == BW_STATUS_CHALLENGE ? "challenge" : "allow";
+}
+
+const char *bw_severity_name(enum bw_severity s)
+{
+	static const char *const n[] = { "low", "medium", "high", "critical" };
+
+	return (unsigned int)s < 4 ? n[s] : "low";
+}
+
+/* uap's OS names for the token-level OS of bw_ua_parse. */
+static const char *uap_os_name(const char *os)
+{
+	if (!os)
+		return NULL;
+	return !strcmp(os, "macOS") ? "Mac OS X" : os;
+}
+
+static bool is_loopback(const struct bw_addr *a)
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+
+	if (!a)
+		return false;
+	if (bw_addr_is_v4(a))
+		return a->b[12] == 127;
+	return !memcmp(a->b, v6lo, 16);
+}
+
+/* ---- the scorer ---- */
+
+static void decide(const struct bw_weights *w, struct bw_score *out, bool trusted_profile)
+{
+	unsigned int gmax[BW_G__MAX] = { 0 }, gsum[BW_G__MAX] = { 0 };
+	int gtop[BW_G__MAX];
+	unsigned int best = 0, total = 0;
+	int ngroups = 0;
+
+	for (int g = 0; g < BW_G__MAX; g++)
+		gtop[g] = -1;
+	/* strongest flag of each group counts in full */
+	for (int i = 0; i < BW_FLAG__MAX; i++) {
+		int g = bw_flag_group[i];
+
+		if (!(out->flags & (1u << i)) || !w->w[i])
+			continue;
+		if (gtop[g] < 0 || w->w[i] > gmax[g]) {
+			gmax[g] = w->w[i];
+			gtop[g] = i;
+		}
+	}
+	/* two passes: each group's strongest flag first, so the cap cuts the rest */
+	for (int pass = 0; pass < 2; pass++)
+	for (int i = 0; i < BW_FLAG__MAX; i++) {
+		int g = bw_flag_group[i];
+		unsigned int pts, room;
+
+		if (!(out->flags & (1u << i)) || !w->w[i] || (i == gtop[g]) != (pass == 0))
+			continue;
+		pts = i == gtop[g] ? w->w[i] : (w->w[i] * w->damping + 50) / 100;
+		room = w->cap[g] > gsum[g] ? w->cap[g] - gsum[g] : 0;
+		if (pts > room)
+			pts = room;
+		out->contrib[i] = (uint8_t)pts;
+		gsum[g] += pts;
+		total += pts;
+		if (pts > best) {
+			best = pts;
+			out->top_flag = i;
+		}
+	}
+	for (int g = 0; g < BW_G__MAX; g++)
+		if (gsum[g]) {
+			out->groups |= (uint16_t)(1u << g);
+			ngroups++;
+		}
+	out->raw = total;
+	/* A full match of the claimed browser's profile is evidence for it,
+	 * unless the UA itself already says tool, bot or headless. */
+	if (trusted_profile && !(out->groups & (1u << BW_G_IDENTITY)) &&
+	    !(out->flags & bw_flags_deterministic))
+		out->trust = w->trust_profile;
+	total = total > out->trust ? total - out->trust : 0;
+	out->score = total > 100 ? 100 : total;
+	out->strong = ngroups >= 2 || (out->flags & bw_flags_deterministic);
+
+	out->severity = out->score >= 80 ? BW_SEV_CRITICAL : out->score >= 60 ? BW_SEV_HIGH :
+			out->score >= 30 ? BW_SEV_MEDIUM : BW_SEV_LOW;
+	if (out->verified_bot)
+		out->status = BW_STATUS_ALLOW;
+	else if (out->score >= w->deny && out->strong)
+		out->status = BW_STATUS_DENY;
+	else if (out->score >= w->challenge)
+		out->status = BW_STATUS_CHALLENGE;
+	else
+		out->status = BW_STATUS_ALLOW;
+	out->threat_profile = out->status == BW_STATUS_DENY ? "BOT" :
+			      (out->status == BW_STATUS_ALLOW && out->score < 30 &&
+			       !out->verified_bot) ? "VAL" :
+			      out->verified_bot ? "BOT" : "NSD";
+
+	/* seed 003: BOT-<SUBCATEGORY>, null (empty) for a valid request */
+	if (!strcmp(out->threat_profile, "VAL"))
+		return;
+	if (out->flags & (1u << BW_FLAG_BOT_IMPERSONATION))
+		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-IMPERSONATION");
+	else if (out->flags & (1u << BW_FLAG_HEADLESS_USER_AGENT))
+		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-HEADLESS");
+	else if (out->bot_cat) {
+		char up[24];
+		const char *n = bw_bot_cat_name(out->bot_cat);
+		size_t k;
+
+		for (k = 0; n[k] && k + 1 < sizeof(up); k++)
+			up[k] = (char)toupper((unsigned char)n[k]);
+		up[k] = 0;
+		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-%s", up);
+	} else if (out->flags & (1u << BW_FLAG_SUSPICIOUS_USER_AGENT))
+		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-ATTACK");
+	else if (out->flags & (1u << BW_FLAG_MALFORMED_REQUEST))
+		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-MALFORMED");
+	else if (out->flags & (1u << BW_FLAG_EMPTY_USER_AGENT))
+		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-NO_USER_AGENT");
+	else
+		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-FINGERPRINT");
+}
+
+void bw_score_full(const struct bw_scorer *sc, const struct bw_http_req *req,
+		   enum bw_http_status status, const struct bw_score_ctx *ctx,
+		   struct bw_score *out)
+{
+	static const struct bw_score_ctx no_ctx;
 	const struct bw_slice *ua, *al, *ae, *host, *ch_ua, *plat, *mob;
-	bool complete, sec_fetch, modern;
-	unsigned int sum = 0, best = 0;
+	bool complete, sec_fetch, modern, browser, trusted_profile = false;
+	struct bw_weights wdef;
+	const struct bw_weights *w;
 	uint32_t f = 0;
 	size_t i;
 
+	if (!ctx)
+		ctx = &no_ctx;
+	if (sc) {
+		w = &sc->w;
+	} else {
+		bw_weights_default(&wdef);
+		w = &wdef;
+	}
 	memset(out, 0, sizeof(*out));
 	out->top_flag = -1;
 	if (status != BW_HTTP_OK) {
 		f |= 1u << BW_FLAG_MALFORMED_REQUEST;
 		goto total;
 	}
+	bw_horder_fingerprint(req, out->horder);
 
 	complete = req->complete;
 	out->truncated = !complete;
@@ -195,20 +469,35 @@ void bw_score_request(const struct bw_http_req *req, enum bw_http_status status,
 	plat = bw_http_get(req, "sec-ch-ua-platform");
 	mob = bw_http_get(req, "sec-ch-ua-mobile");
 	sec_fetch = bw_http_has_prefix(req, "Sec-Fetch-");
-	out->trustworthy = host_is_trustworthy(host);
+	/* Trustworthy: Host names loopback; with no Host, a loopback destination. */
+	out->trustworthy = host ? host_is_trustworthy(host) : is_loopback(ctx->dst);
 	if (ua)
 		bw_ua_parse(*ua, &out->ua);
 	modern = sends_sec_fetch(&out->ua);
+	browser = out->ua.browser == BW_BROWSER_CHROMIUM || out->ua.browser == BW_BROWSER_FIREFOX;
 
 	/* User agent. A missing one is only known when the head is complete. */
 	if ((ua && !ua->len) || (!ua && complete))
 		f |= 1u << BW_FLAG_EMPTY_USER_AGENT;
 	if (ua && ua->len) {
-		for (i = 0; i < sizeof(bot_patterns) / sizeof(*bot_patterns); i++)
-			if (bw_slice_contains_ci(*ua, bot_patterns[i])) {
+		if (sc && sc->uadb) {
+			struct bw_ua_result r;
+
+			bw_uadb_lookup(sc->uadb, ua->p, ua->len, &r);
+			snprintf(out->device, sizeof(out->device), "%s", r.name);
+			snprintf(out->bot, sizeof(out->bot), "%s", r.bot);
+			out->bot_cat = r.bot_cat;
+			if (r.bot_cat || r.spider)
 				f |= 1u << BW_FLAG_KNOWN_BOT_PATTERN;
-				break;
-			}
+		} else {
+			for (i = 0; i < sizeof(bot_patterns) / sizeof(*bot_patterns); i++)
+				if (bw_slice_contains_ci(*ua, bot_patterns[i])) {
+					f |= 1u << BW_FLAG_KNOWN_BOT_PATTERN;
+					snprintf(out->bot, sizeof(out->bot), "%s", bot_patterns[i]);
+					out->bot_cat = BW_BOTCAT_OTHER;
+					break;
+				}
+		}
 		if (bw_slice_contains_ci(*ua, "headless") || bw_slice_contains_ci(*ua, "phantomjs"))
 			f |= 1u << BW_FLAG_HEADLESS_USER_AGENT;
 		for (i = 0; i < sizeof(suspicious_ua_patterns) / sizeof(*suspicious_ua_patterns); i++)
@@ -220,15 +509,23 @@ void bw_score_request(const struct bw_http_req *req, enum bw_http_status status,
 		     (out->ua.browser == BW_BROWSER_FIREFOX && out->ua.major < 60)))
 			f |= 1u << BW_FLAG_SUSPICIOUS_USER_AGENT;
 	}
+	if (!out->device[0])
+		snprintf(out->device, sizeof(out->device), "%s",
+			 out->ua.browser == BW_BROWSER_CHROMIUM ? "Chrome" :
+			 out->ua.browser == BW_BROWSER_FIREFOX ? "Firefox" :
+			 out->ua.browser == BW_BROWSER_SAFARI ? "Safari" : "Other");
 
-	/* Accept-Language / Accept-Encoding: absence counts only if complete. */
+	/* Accept-Language / Accept-Encoding: absence counts only if complete.
+	 * Chromium and Firefox send "gzip, deflate" even over plaintext. */
 	if ((al && !al->len) || (!al && complete))
 		f |= 1u << BW_FLAG_MISSING_ACCEPT_LANGUAGE;
 	if ((!ae && complete) || (ae && !bw_slice_contains_ci(*ae, "gzip")) ||
+	    (ae && browser && !bw_slice_contains_ci(*ae, "deflate")) ||
 	    (ae && modern && out->trustworthy && !bw_slice_contains_ci(*ae, "br")))
 		f |= 1u << BW_FLAG_INCOMPLETE_ACCEPT_ENCODING;
 
-	/* Secure-context headers: expected at trustworthy origins only. */
+	/* Secure-context headers: expected at trustworthy origins only; at a
+	 * plaintext named host they are headers replayed from an HTTPS session. */
 	if (out->trustworthy) {
 		if (complete && modern && !sec_fetch)
 			f |= 1u << BW_FLAG_MISSING_SEC_FETCH;
@@ -236,7 +533,8 @@ void bw_score_request(const struct bw_http_req *req, enum bw_http_status status,
 		    out->ua.major >= 89 && !ch_ua)
 			f |= 1u << BW_FLAG_MISSING_CLIENT_HINTS;
 	} else if (sec_fetch || ch_ua || plat || mob ||
-		   (ae && (bw_slice_contains_ci(*ae, "br") || bw_slice_contains_ci(*ae, "zstd")))) {
+		   (browser && ae && (bw_slice_contains_ci(*ae, "br") ||
+				      bw_slice_contains_ci(*ae, "zstd")))) {
 		f |= 1u << BW_FLAG_SECURE_HEADERS_ON_PLAINTEXT;
 	}
 	if (sec_fetch && sec_fetch_inconsistent(req))
@@ -246,17 +544,167 @@ void bw_score_request(const struct bw_http_req *req, enum bw_http_status status,
 	if (mob && ua && (bw_slice_eq_ci(*mob, "?1") != out->ua.mobile))
 		f |= 1u << BW_FLAG_MOBILE_MISMATCH;
 
-total:
-	out->flags = f;
-	for (i = 0; i < BW_FLAG__MAX; i++) {
-		if (!(f & (1u << i)))
-			continue;
-		out->contrib[i] = bw_flag_weight_default[i];
-		sum += bw_flag_weight_default[i];
-		if (bw_flag_weight_default[i] > best) {
-			best = bw_flag_weight_default[i];
-			out->top_flag = (int)i;
+	/* Header order: only for a browser claim that is not a known bot (a
+	 * crawler that borrows a Chrome token has its own order). */
+	if (browser && !(f & (1u << BW_FLAG_KNOWN_BOT_PATTERN))) {
+		struct bw_profile_check pc;
+
+		out->profile = out->ua.browser == BW_BROWSER_CHROMIUM ?
+			(out->trustworthy ? BW_PROFILE_CHROMIUM_SECURE : BW_PROFILE_CHROMIUM_PLAIN) :
+			(out->trustworthy ? BW_PROFILE_FIREFOX_SECURE : BW_PROFILE_FIREFOX_PLAIN);
+		bw_profile_check(req, (enum bw_profile_id)out->profile, &pc);
+		if (pc.mismatch) {
+			f |= 1u << BW_FLAG_HEADER_ORDER_MISMATCH;
+			snprintf(out->why_order, sizeof(out->why_order), "%s", pc.why);
+		}
+		trusted_profile = pc.full && complete;
+	}
+
+	/* TCP SYN vs the OS the UA names. */
+	if (ctx->syn && sc && sc->p0f) {
+		struct bw_syn_class c;
+
+		if (bw_p0f_match(sc->p0f, ctx->syn, &c)) {
+			snprintf(out->syn_class, sizeof(out->syn_class), "%s:%s%s%s%s", c.cls,
+				 c.os, c.flavor[0] ? ":" : "", c.flavor, c.generic ? " (generic)" : "");
+			if (ua && bw_p0f_os_mismatch(&c, uap_os_name(out->ua.os)))
+				f |= 1u << BW_FLAG_TCP_OS_MISMATCH;
+		} else {
+			snprintf(out->syn_class, sizeof(out->syn_class), "unknown");
 		}
 	}
-	out->score = sum > 100 ? 100 : sum;
+
+	/* Addresses: good crawler verification and reputation. */
+	if (ctx->src && sc) {
+		const char *op = ua && ua->len ? claimed_operator(*ua) : NULL;
+		const char *rep = bw_rangeset_find(&sc->reputation, ctx->src, NULL);
+
+		if (op && bw_rangeset_has_tag(&sc->good_bots, op)) {
+			if (bw_rangeset_find(&sc->good_bots, ctx->src, op))
+				out->verified_bot = true;
+			else
+				f |= 1u << BW_FLAG_BOT_IMPERSONATION;
+		}
+		if (rep) {
+			if (!strcmp(rep, "tor"))
+				f |= 1u << BW_FLAG_IP_TOR;
+			else if (!strcmp(rep, "vpn"))
+				f |= 1u << BW_FLAG_IP_VPN;
+			else if (!strcmp(rep, "proxy"))
+				f |= 1u << BW_FLAG_IP_PROXY;
+			else if (!strcmp(rep, "hosting"))
+				f |= 1u << BW_FLAG_IP_HOSTING;
+			else if (!strcmp(rep, "ai_crawler"))
+				f |= 1u << BW_FLAG_IP_AI_CRAWLER;
+		}
+	}
+
+total:
+	out->flags = f;
+	decide(w, out, trusted_profile);
+}
+
+void bw_score_request(const struct bw_http_req *req, enum bw_http_status status,
+		      struct bw_score *out)
+{
+	bw_score_full(NULL, req, status, NULL, out);
+}
+
+/* ---- weights file ---- */
+
+static char *trim_ws(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+int bw_weights_load(const char *path, struct bw_weights *out, char *err, size_t errlen)
+{
+	struct bw_weights w = *out;
+	FILE *f = fopen(path, "r");
+	char line[256];
+	int ln = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s, *k, *name, *val, *end, *save = NULL;
+		long v;
+		int id;
+
+		ln++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line too long", path, ln);
+			goto fail;
+		}
+		if ((s = strchr(line, '#')))
+			*s = 0;
+		s = trim_ws(line);
+		if (!*s)
+			continue;
+		k = strtok_r(s, " \t", &save);
+		name = strtok_r(NULL, " \t", &save);
+		val = strtok_r(NULL, " \t", &save);
+		if (!strcmp(k, "damping") || !strcmp(k, "trust_profile_match") ||
+		    !strcmp(k, "challenge") || !strcmp(k, "deny")) {
+			val = name;
+			name = NULL;
+		}
+		if (!val || strtok_r(NULL, " \t", &save)) {
+			snprintf(err, errlen, "%s:%d: expected 'weight FLAG N', 'cap GROUP N', "
+				 "'damping N', 'trust_profile_match N', 'challenge N' or 'deny N'",
+				 path, ln);
+			goto fail;
+		}
+		errno = 0;
+		v = strtol(val, &end, 10);
+		if (*end || errno || v < 0 || v > 100) {
+			snprintf(err, errlen, "%s:%d: '%s': expected a number 0-100", path, ln, val);
+			goto fail;
+		}
+		if (!strcmp(k, "weight")) {
+			if ((id = bw_flag_by_name(name)) < 0) {
+				snprintf(err, errlen, "%s:%d: unknown flag '%s'", path, ln, name);
+				goto fail;
+			}
+			w.w[id] = (uint8_t)v;
+		} else if (!strcmp(k, "cap")) {
+			for (id = 0; id < BW_G__MAX && strcmp(bw_group_names[id], name); id++)
+				;
+			if (id == BW_G__MAX) {
+				snprintf(err, errlen, "%s:%d: unknown group '%s'", path, ln, name);
+				goto fail;
+			}
+			w.cap[id] = (uint8_t)v;
+		} else if (!strcmp(k, "damping")) {
+			w.damping = (uint8_t)v;
+		} else if (!strcmp(k, "trust_profile_match")) {
+			w.trust_profile = (uint8_t)v;
+		} else if (!strcmp(k, "challenge")) {
+			w.challenge = (uint8_t)v;
+		} else if (!strcmp(k, "deny")) {
+			w.deny = (uint8_t)v;
+		} else {
+			snprintf(err, errlen, "%s:%d: unknown keyword '%s'", path, ln, k);
+			goto fail;
+		}
+	}
+	fclose(f);
+	if (w.challenge > w.deny) {
+		snprintf(err, errlen, "%s: challenge (%u) above deny (%u)", path, w.challenge, w.deny);
+		return -1;
+	}
+	*out = w;
+	return 0;
+fail:
+	fclose(f);
+	return -1;
 }

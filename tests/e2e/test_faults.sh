@@ -134,9 +134,9 @@ kill -HUP "$LAB_DAEMON_PID"
 wait_for 2000 grep -q "reload refused" "$LAB_DIR/botwalld.log"
 result bad_config_reload_keeps_running "$([ $? = 0 ] && kill -0 "$LAB_DAEMON_PID" && [ "$(lab_curl scr "$SRV4")" = 000 ] && echo 0 || echo 1)" "$(tail -2 "$LAB_DIR/botwalld.log")"
 cp "$cfg.good" "$cfg"
-printf 'threshold = 95\n' >>"$cfg"
+printf 'threshold = 82\n' >>"$cfg"
 kill -HUP "$LAB_DAEMON_PID"
-wait_for 2000 grep -q "reloaded: threshold 95" "$LAB_DIR/botwalld.log"
+wait_for 2000 grep -q "reloaded: threshold 82" "$LAB_DIR/botwalld.log"
 result good_config_reload_applies "$?" "$(tail -2 "$LAB_DIR/botwalld.log")"
 
 # --- ring buffer overflow: daemon stopped, a burst through the program ---

@@ -15,6 +15,9 @@
 #include "check.h"
 #include "names.h"
 #include "score.h"
+#include "engine.h"
+
+static struct bw_scorer engine; /* the daemon's engine, datasets included */
 
 #define CORPUS_DIR "tests/corpus"
 
@@ -33,7 +36,7 @@ static int score_file(const char *file, struct bw_score *sc, char *body, size_t 
 	}
 	n = fread(body, 1, cap, f);
 	fclose(f);
-	bw_score_request(&req, bw_http_parse(body, n, &req), sc);
+	bw_score_full(&engine, &req, bw_http_parse(body, n, &req), NULL, sc);
 	return 0;
 }
 
@@ -49,6 +52,13 @@ int main(void)
 	FILE *m = fopen(CORPUS_DIR "/MANIFEST.tsv", "r");
 	char line[2048], body[8192];
 	int cases = 0;
+	struct bw_engine_opts eo = { 0 };
+	char err[512], warn[1536];
+
+	if (bw_engine_open(&engine, &eo, err, sizeof(err), warn, sizeof(warn))) {
+		printf("FAIL corpus: %s\n", err);
+		return 1;
+	}
 
 	if (!m) {
 		printf("FAIL corpus: cannot open " CORPUS_DIR "/MANIFEST.tsv: %s\n", strerror(errno));
@@ -76,16 +86,20 @@ int main(void)
 			continue;
 		}
 		if (!strcmp(label, "browser")) {
-			ok = sc.score < 30;
+			/* and never denied; a full profile match, no header_order_mismatch */
+			ok = sc.score < 30 && sc.status == BW_STATUS_ALLOW &&
+			     !(sc.flags & (1u << BW_FLAG_HEADER_ORDER_MISMATCH)) && sc.trust > 0;
 		} else if (!strcmp(label, "tool")) {
-			ok = sc.score >= 50;
+			ok = sc.score >= 50 && sc.status != BW_STATUS_ALLOW &&
+			     (sc.flags & (1u << BW_FLAG_KNOWN_BOT_PATTERN));
 		} else if (!strcmp(label, "headless")) {
 			if (!strstr(body, "Headless")) {
 				printf("SKIP corpus/%s: headless request byte-identical to its headful "
 				       "browser; only behaviour can tell\n", file);
 				continue;
 			}
-			ok = sc.score >= 80;
+			ok = sc.score >= 80 && sc.status == BW_STATUS_DENY &&
+			     !strcmp(sc.threat_category, "BOT-HEADLESS");
 		} else {
 			printf("FAIL corpus/%s: unknown label '%s'\n", file, label);
 			check_any_failed = 1;
