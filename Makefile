@@ -17,11 +17,13 @@ CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	   -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
 	   -I$(BUILD) -Ibpf -Iuser
 LDLIBS  := -lxdp -lbpf -lelf -lz -lcjson
+LDLIBS  += -lsqlite3 -lmicrohttpd -lmaxminddb -lpthread
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
 
 LIB_SRCS   := user/names.c user/addr.c user/lists.c user/http.c user/score.c \
 	      user/maps.c user/log.c
+LIB_SRCS   += user/store.c user/sites.c user/geo.c user/api.c
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_SRCS     := user/botwalld.c user/loader.c
 D_OBJS     := $(D_SRCS:%.c=$(BUILD)/%.o)
@@ -29,7 +31,9 @@ CLI_OBJS   := $(BUILD)/tools/botwall.o
 HDRS       := $(wildcard bpf/*.h user/*.h)
 
 UNIT_TESTS := test_http test_score test_addr test_lists test_corpus
+UNIT_TESTS += test_store
 TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp
+TEST_BINS  += $(BUILD)/tests/api/api_serve
 
 .PHONY: all deps test test-unit test-bpf test-e2e demo vmtest clean tests
 

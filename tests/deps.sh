@@ -9,6 +9,7 @@ pkgs=(
 	bpftool xdp-tools                               # skeletons, inspection
 	iproute2 util-linux procps                      # ip netns, nsenter, pgrep
 	nginx-light curl python3                        # the lab
+	libsqlite3-dev libmicrohttpd-dev libmaxminddb-dev # store, API, country
 )
 
 missing=()
