@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "api.h"
 #include "botwall_abi.h"
 #include "http.h"
 #include "lists.h"
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "maps.h"
 #include "names.h"
+#include "record.h"
 #include "score.h"
 
 #define MAX_LIST_FILES 32
@@ -45,12 +47,16 @@ struct daemon {
 	unsigned int sample_bytes;
 	bool sampling;
 	bool keep;
+	/* store and API (docs/api.md, docs/store.md) */
+	const char *store_path, *sites_path, *geoip_path, *api_listen, *tokens_path;
 
 	/* state */
 	struct bw_loader loader;
 	struct bw_maps maps;
 	struct bw_score_stats stats;
 	bool stats_dirty;
+	struct bw_recorder rec;
+	struct bw_api *api;
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -82,6 +88,11 @@ static void usage(FILE *out)
 "      --sample-bytes N     request bytes copied per sample, 64-%u [%u]\n"
 "      --no-sampling        filter only: no samples, no scoring\n"
 "      --keep               on exit leave the program attached and maps pinned\n"
+"      --store PATH         record every scored request in this SQLite file [off]\n"
+"      --sites FILE         Host names -> site ids for the store (docs/store.md)\n"
+"      --geoip FILE         MaxMind-format .mmdb for the country of each source\n"
+"      --api ADDR:PORT      serve the HTTP API (docs/api.md) [off; e.g. " BW_API_DEFAULT_ADDR "]\n"
+"      --tokens FILE        API bearer tokens, 'TOKEN SCOPE[,SCOPE]' per line\n"
 "  -v, --verbose            log every scored request\n"
 "  -q, --quiet              log warnings and errors only\n"
 "  -h, --help               this text\n"
@@ -118,7 +129,8 @@ static void add_list(struct list_files *l, const char *opt, const char *path)
 
 static void parse_args(struct daemon *d, int argc, char **argv)
 {
-	enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP };
+	enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP,
+	       OPT_STORE, OPT_SITES, OPT_GEOIP, OPT_API, OPT_TOKENS };
 	static const struct option opts[] = {
 		{ "iface", required_argument, NULL, 'i' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -131,6 +143,11 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
 		{ "no-sampling", no_argument, NULL, OPT_NO_SAMPLING },
 		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "store", required_argument, NULL, OPT_STORE },
+		{ "sites", required_argument, NULL, OPT_SITES },
+		{ "geoip", required_argument, NULL, OPT_GEOIP },
+		{ "api", required_argument, NULL, OPT_API },
+		{ "tokens", required_argument, NULL, OPT_TOKENS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -174,6 +191,11 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 			break;
 		case OPT_NO_SAMPLING: d->sampling = false; break;
 		case OPT_KEEP: d->keep = true; break;
+		case OPT_STORE: d->store_path = optarg; break;
+		case OPT_SITES: d->sites_path = optarg; break;
+		case OPT_GEOIP: d->geoip_path = optarg; break;
+		case OPT_API: d->api_listen = optarg; break;
+		case OPT_TOKENS: d->tokens_path = optarg; break;
 		case 'v': lvl = BW_LOG_DEBUG; break;
 		case 'q': lvl = BW_LOG_WARN; break;
 		case 'h': usage(stdout); exit(0);
@@ -190,6 +212,14 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 	}
 	if (!d->nports)
 		d->ports[d->nports++] = 80;
+	if ((d->sites_path || d->geoip_path) && !d->store_path) {
+		bw_err("--sites and --geoip need --store");
+		exit(2);
+	}
+	if (d->api_listen && !d->tokens_path) {
+		bw_err("--api needs --tokens FILE");
+		exit(2);
+	}
 	bw_log_init("botwalld", lvl);
 }
 
@@ -314,6 +344,9 @@ static int on_sample(void *ctx, void *data, size_t len)
 	flags_text(sc.flags, flags, sizeof(flags));
 	printable(st == BW_HTTP_OK ? bw_http_get(&req, "User-Agent") : NULL, ua, sizeof(ua));
 
+	if (d->rec.store)
+		bw_recorder_hit(&d->rec, s, &req, st, &sc, sc.score < d->threshold ? "allow" : "block");
+
 	if (sc.score < d->threshold) {
 		bw_debug("allow %s score=%u flags=%s ua=\"%s\"%s", addr, sc.score,
 			 flags[0] ? flags : "-", ua, st == BW_HTTP_OK ? "" : " (not HTTP)");
@@ -343,6 +376,12 @@ static void reload(struct daemon *d)
 		sync_lists(d->maps.allow, &pl, "allowlist");
 	else
 		bw_err("allowlist not reloaded: the previous contents stay in force");
+	if (d->rec.store) {
+		char err[512];
+
+		if (bw_recorder_reload(&d->rec, err, sizeof(err)))
+			bw_err("sites not reloaded (%s): the previous mapping stays in force", err);
+	}
 }
 
 static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists *allow)
@@ -365,6 +404,22 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 	if (sync_lists(d->maps.block, block, "blocklist") ||
 	    sync_lists(d->maps.allow, allow, "allowlist"))
 		return -1;
+
+	if (d->api_listen) {
+		struct bw_api_config ac = {
+			.listen = d->api_listen, .tokens_path = d->tokens_path,
+			.store_path = d->store_path, .writer = d->rec.store,
+			.counters_fd = d->maps.counters, .scorestats_fd = d->maps.scorestats,
+			.verdicts_fd = d->maps.verdicts,
+		};
+
+		d->api = bw_api_start(&ac, err, sizeof(err));
+		if (!d->api) {
+			bw_err("%s", err);
+			return -1;
+		}
+		bw_info("api listening on %s (port %u)", d->api_listen, bw_api_port(d->api));
+	}
 
 	rb = ring_buffer__new(d->maps.samples, on_sample, d, NULL);
 	if (!rb) {
@@ -401,6 +456,8 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 		}
 	}
 	ring_buffer__free(rb);
+	bw_api_stop(d->api);
+	d->api = NULL;
 	return 0;
 }
 
@@ -422,6 +479,18 @@ int main(int argc, char **argv)
 	/* Bad list files stop us before anything touches the interface. */
 	if (parse_lists(&d.block, "blocklist", &block))
 		return 1;
+	if (d.store_path) {
+		char err[512];
+
+		if (bw_recorder_open(&d.rec, d.store_path, d.sites_path, d.geoip_path,
+				     err, sizeof(err))) {
+			bw_err("%s", err);
+			parsed_free(&block);
+			return 1;
+		}
+		bw_info("store: %s%s%s", d.store_path, d.sites_path ? ", sites " : "",
+			d.sites_path ? d.sites_path : "");
+	}
 	if (parse_lists(&d.allow, "allowlist", &allow)) {
 		parsed_free(&block);
 		return 1;
@@ -448,5 +517,6 @@ int main(int argc, char **argv)
 		bw_info("detached from %s and removed the pins in %s", d.iface, d.pin_dir);
 	}
 	bw_loader_close(&d.loader);
+	bw_recorder_close(&d.rec);
 	return rc ? 1 : 0;
 }
