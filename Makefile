@@ -23,7 +23,7 @@ BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 
 LIB_SRCS   := user/names.c user/addr.c user/lists.c user/http.c user/score.c \
 	      user/maps.c user/log.c
-LIB_SRCS   += user/store.c user/sites.c user/geo.c user/api.c user/record.c
+LIB_SRCS   += user/store.c user/sites.c user/geo.c user/api.c user/record.c user/decide.c
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_SRCS     := user/botwalld.c user/loader.c
 D_OBJS     := $(D_SRCS:%.c=$(BUILD)/%.o)
@@ -31,7 +31,7 @@ CLI_OBJS   := $(BUILD)/tools/botwall.o
 HDRS       := $(wildcard bpf/*.h user/*.h)
 
 UNIT_TESTS := test_http test_score test_addr test_lists test_corpus
-UNIT_TESTS += test_store
+UNIT_TESTS += test_store test_decide
 TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp
 TEST_BINS  += $(BUILD)/tests/api/api_serve
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "decide.h"
 #include "log.h"
 #include "maps.h"
 #include "names.h"
@@ -420,27 +421,83 @@ static enum MHD_Result serve_metrics(struct bw_api *api, struct MHD_Connection *
 
 /* ---- routing ---- */
 
+enum route { R_OVERVIEW, R_SESSIONS, R_METRICS, R_BOT, R_DECISION };
+
+/* A POST in progress: its body, bounded. */
+struct post {
+	enum route route;
+	size_t len;
+	bool too_big;
+	char body[BW_API_BODY_MAX];
+};
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+static enum MHD_Result serve_post(struct bw_api *api, struct MHD_Connection *c, struct post *p)
+{
+	struct bw_decide_ctx ctx = {
+		.allow_fd = api->cfg.allow_fd, .block_fd = api->cfg.block_fd,
+		.verdicts_fd = api->cfg.verdicts_fd,
+		.threshold = api->cfg.threshold ? api->cfg.threshold : 80,
+	};
+	char err[256];
+	cJSON *doc = NULL;
+	int code;
+
+	if (p->too_big)
+		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body is larger than %d bytes",
+				  BW_API_BODY_MAX);
+	code = p->route == R_BOT ? bw_decide_bot(&ctx, p->body, p->len, &doc, err, sizeof(err))
+				 : bw_decide_decision(&ctx, p->body, p->len, &doc, err, sizeof(err));
+	if (code != 200)
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "%s", err);
+	return send_json(c, MHD_HTTP_OK, doc);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **con_cls)
 {
 	struct bw_api *api = cls;
-	enum { R_OVERVIEW, R_SESSIONS, R_METRICS } route;
+	enum route route;
 	const char *auth, *site = NULL;
-	unsigned int scopes;
+	unsigned int scopes, need;
+	bool is_post;
 	enum MHD_Result ret = MHD_NO;
 	char err[256];
 	cJSON *doc;
 
 	(void)version;
 	(void)upload_data;
-	(void)con_cls;
-	if (*upload_data_size) {
-		/* No endpoint here takes a body: discard it. */
-		*upload_data_size = 0;
-		return MHD_YES;
+	if (*con_cls) {
+		/* A POST body arriving, then the end of it. */
+		struct post *p = *con_cls;
+
+		if (*upload_data_size) {
+			if (p->len + *upload_data_size > sizeof(p->body))
+				p->too_big = true;
+			else
+				memcpy(p->body + p->len, upload_data, *upload_data_size);
+			if (!p->too_big)
+				p->len += *upload_data_size;
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		return serve_post(api, c, p);
 	}
-	if (!strcmp(url, "/bot-stats/overview"))
+	if (!strcmp(url, "/v1/bot"))
+		route = R_BOT;
+	else if (!strcmp(url, "/v1/decision"))
+		route = R_DECISION;
+	else if (!strcmp(url, "/bot-stats/overview"))
 		route = R_OVERVIEW;
 	else if (!strcmp(url, "/bot-stats/suspicious-sessions"))
 		route = R_SESSIONS;
@@ -448,8 +505,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		route = R_METRICS;
 	else
 		return send_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
-	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+	is_post = route == R_BOT || route == R_DECISION;
+	if (is_post ? strcmp(method, "POST") : strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use %s", is_post ? "POST" : "GET");
 
 	auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (!auth || strncasecmp(auth, "Bearer ", 7))
@@ -460,8 +518,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	scopes = bw_tokens_check(&api->tokens, auth, strnlen(auth, BW_TOKEN_MAX + 1));
 	if (!scopes)
 		return send_error(c, MHD_HTTP_UNAUTHORIZED, "unknown token");
-	if (!(scopes & BW_SCOPE_READ))
-		return send_error(c, MHD_HTTP_FORBIDDEN, "this token lacks the read scope");
+	need = is_post ? BW_SCOPE_DECIDE : BW_SCOPE_READ;
+	if (!(scopes & need))
+		return send_error(c, MHD_HTTP_FORBIDDEN, "this token lacks the %s scope",
+				  is_post ? "decide" : "read");
+	if (is_post) {
+		struct post *p = malloc(sizeof(*p));
+
+		if (!p)
+			return MHD_NO;
+		p->route = route;
+		p->len = 0;
+		p->too_big = false;
+		*con_cls = p;
+		return MHD_YES;
+	}
 
 	if (route == R_METRICS)
 		return serve_metrics(api, c);
@@ -573,6 +644,7 @@ struct bw_api *bw_api_start(const struct bw_api_config *cfg, char *err, size_t e
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)API_PER_IP_LIMIT,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_TIMEOUT_SEC,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_END);
 	if (!api->mhd) {
 		snprintf(err, errlen, "--api %s: cannot listen (address in use?)", cfg->listen);

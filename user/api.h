@@ -47,7 +47,11 @@ struct bw_api_config {
 	const char *store_path;    /* NULL: the bot-stats endpoints answer 503   */
 	struct bw_store *writer;   /* store counters for /metrics, may be NULL   */
 	int counters_fd, scorestats_fd, verdicts_fd; /* maps, -1 if absent    */
+	int allow_fd, block_fd;    /* lists, for the decision endpoints, -1 if absent */
+	unsigned int threshold;    /* block score of policy "default" (0 = 80)  */
 };
+
+#define BW_API_BODY_MAX (16 * 1024)  /* bytes of a POST body */
 
 struct bw_api;
 

@@ -411,6 +411,8 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 			.store_path = d->store_path, .writer = d->rec.store,
 			.counters_fd = d->maps.counters, .scorestats_fd = d->maps.scorestats,
 			.verdicts_fd = d->maps.verdicts,
+			.allow_fd = d->maps.allow, .block_fd = d->maps.block,
+			.threshold = d->threshold,
 		};
 
 		d->api = bw_api_start(&ac, err, sizeof(err));

@@ -179,6 +179,44 @@ code=$(curl -sS -m 5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $R
 code2=$(get "/metrics" "$R")
 result oversized_head_refused "$([ "$code" != 200 ] && [ "$code2" = 200 ] && echo 0 || echo 1)" "got $code then $code2"
 
+# ---- decision endpoints (seeds 001 and 003) ----
+post() { # PATH TOKEN BODY -> status code, body in $DIR/body
+	curl -sS -m 5 -o "$DIR/body" -w '%{http_code}' -H "Authorization: Bearer $2" \
+		-H 'Content-Type: application/json' --data-binary "$3" "$BASE$1"
+}
+DEC='{"client_ds":{"et":"1","ip":"192.0.2.1","timestamp":631152000000,"ua":"python-requests/2.31","url":"https://example.com/login","event_success":false,"pw_match":false},"datatoken":"","payload":"","session":"","policy_name":"default"}'
+code=$(post /v1/decision "$W" "$DEC")
+result decision_200 "$([ "$code" = 200 ] && echo 0 || echo 1)" "got $code: $(cat "$DIR/body")"
+check decision_shape '
+assert list(d) == ["bot", "action", "threat_category", "threat_profile", "policy_name"], list(d)
+assert d["bot"] is True and d["action"] == "block" and d["threat_profile"] == "BOT", d
+assert all(re.fullmatch(r"[A-Z]+-[A-Z_]+", k) and v is True for k, v in d["threat_category"].items()), d
+assert d["policy_name"] == "default"
+'
+BOT='{"uID":"15","dID":"Device-JWT-USER-ID","h":{"ip":"198.51.100.7","ua":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/105.0.0.0 Safari/537.36","ho":"demo.shop.test","ac":{"a":"text/html","ae":"gzip, deflate, br","al":"en-US,en;q=0.9"},"url":"https://demo.shop.test/register.php"}}'
+code=$(post /v1/bot "$W" "$BOT")
+result bot_200 "$([ "$code" = 200 ] && echo 0 || echo 1)" "got $code: $(cat "$DIR/body")"
+check bot_shape '
+assert list(d) == ["status", "severity", "risk_score", "shadow_mode", "device", "message"], list(d)
+assert d["status"] in ("allow", "challenge", "deny") and d["severity"] in ("low", "medium", "high")
+assert isinstance(d["risk_score"], int) and 0 <= d["risk_score"] <= 100 and d["shadow_mode"] == "0"
+assert list(d["device"]) == ["device_id", "name", "ip", "location"], d["device"]
+assert d["device"]["name"] == "Chrome on Windows 10" and d["device"]["ip"] == "198.51.100.7"
+assert d["status"] == "allow", d
+'
+code=$(post /v1/decision "$R" "$DEC")
+result decision_read_token_403 "$([ "$code" = 403 ] && echo 0 || echo 1)" "got $code"
+code=$(curl -sS -m 5 -o /dev/null -w '%{http_code}' --data-binary "$DEC" "$BASE/v1/decision")
+result decision_no_token_401 "$([ "$code" = 401 ] && echo 0 || echo 1)" "got $code"
+code=$(post /v1/decision "$W" '{"client_ds":{"et":')
+result decision_malformed_json_400 "$([ "$code" = 400 ] && grep -q 'not a JSON object' "$DIR/body" && echo 0 || echo 1)" "got $code: $(cat "$DIR/body")"
+code=$(post /v1/bot "$W" '{"h":{"ua":"x"}}')
+result bot_missing_ip_400 "$([ "$code" = 400 ] && grep -q 'h.ip' "$DIR/body" && echo 0 || echo 1)" "got $code: $(cat "$DIR/body")"
+code=$(post /v1/decision "$W" "{\"pad\":\"$(head -c 20000 /dev/zero | tr '\0' a)\"}")
+result decision_body_too_large_413 "$([ "$code" = 413 ] && echo 0 || echo 1)" "got $code"
+code=$(curl -sS -m 5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $W" "$BASE/v1/decision")
+result decision_get_405 "$([ "$code" = 405 ] && echo 0 || echo 1)" "got $code"
+
 # ---- metrics ----
 code=$(get "/metrics" "$R")
 if [ "$code" = 200 ] && grep -q '^# TYPE botwall_store_rows_written_total counter$' "$DIR/body" &&
