@@ -34,6 +34,7 @@ UNIT_TESTS := test_http test_score test_addr test_lists test_corpus
 UNIT_TESTS += test_store test_decide
 TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp
 TEST_BINS  += $(BUILD)/tests/api/api_serve
+BENCH_BINS += $(BUILD)/tests/bench/bench_api
 
 .PHONY: all deps test test-unit test-bpf test-e2e demo vmtest clean tests
 
@@ -85,6 +86,12 @@ demo: deps
 vmtest: all $(TEST_BINS)
 	./vmtest/deps.sh
 	./vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(VMTEST_ARGS) -- ./tests/run.sh
+
+# make bench: each benchmark adds itself as a prerequisite.
+.PHONY: bench bench-api
+bench: bench-api
+bench-api: all $(BUILD)/tests/bench/bench_api
+	./tests/bench/bench_api.sh
 
 clean:
 	rm -rf $(BUILD)
