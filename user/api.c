@@ -195,9 +195,15 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned int code, cJ
 		return MHD_NO;
 	/* One document per line. */
 	n = strlen(s);
-	s = realloc(s, n + 2);
-	if (!s)
-		return MHD_NO;
+	{
+		char *t = realloc(s, n + 2);
+
+		if (!t) {
+			free(s);
+			return MHD_NO;
+		}
+		s = t;
+	}
 	s[n] = '\n';
 	s[n + 1] = '\0';
 	return send_text(c, code, "application/json", s);
