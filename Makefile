@@ -20,12 +20,14 @@ CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	   -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
 	   -I$(BUILD) -Ibpf -Iuser
 LDLIBS  := -lxdp -lbpf -lelf -lz -lcjson -lpcre2-8 -lyaml
+LDLIBS  += -lsqlite3 -lmicrohttpd -lmaxminddb -lpthread
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
 
 LIB_SRCS   := user/names.c user/addr.c user/lists.c user/http.c user/score.c \
 	      user/uadb.c user/p0f.c user/horder.c user/engine.c \
 	      user/maps.c user/log.c user/config.c user/lock.c user/loader.c
+LIB_SRCS   += user/store.c user/sites.c user/geo.c user/api.c user/record.c user/decide.c
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_SRCS     := user/botwalld.c
 D_OBJS     := $(D_SRCS:%.c=$(BUILD)/%.o)
@@ -33,7 +35,10 @@ CLI_OBJS   := $(BUILD)/tools/botwall.o $(BUILD)/tools/score_cmd.o
 HDRS       := $(wildcard bpf/*.h user/*.h tools/*.h)
 
 UNIT_TESTS := test_http test_score test_addr test_lists test_corpus test_config test_engine
+UNIT_TESTS += test_store test_decide
 TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp
+TEST_BINS  += $(BUILD)/tests/api/api_serve
+BENCH_BINS += $(BUILD)/tests/bench/bench_api
 
 PREFIX  ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -142,6 +147,12 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man8/botwalld.8 $(DESTDIR)$(MANDIR)/man8/botwall.8
 	rm -f $(DESTDIR)$(UNITDIR)/botwalld.service
 	@echo "kept $(DESTDIR)$(CONFDIR) (your configuration); remove it by hand if unwanted"
+
+# make bench: each benchmark adds itself as a prerequisite.
+.PHONY: bench bench-api
+bench: bench-api
+bench-api: all $(BUILD)/tests/bench/bench_api
+	./tests/bench/bench_api.sh
 
 clean:
 	rm -rf $(BUILD)

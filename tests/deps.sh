@@ -11,6 +11,7 @@ pkgs=(
 	nginx-light curl python3                        # the lab
 	valgrind                                        # the sanitize suite
 	libpcre2-dev libyaml-dev uap-core p0f           # scoring engine datasets
+	libsqlite3-dev libmicrohttpd-dev libmaxminddb-dev # store, API, country
 )
 
 # npm fetches crawler-user-agents at build time; nodesource's nodejs ships

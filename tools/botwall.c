@@ -24,6 +24,10 @@
 #include "log.h"
 #include "maps.h"
 #include "names.h"
+#include "store.h"
+
+#include <signal.h>
+#include <sys/ioctl.h>
 
 #define EDIT_LOCK_WAIT_MS 5000
 
@@ -52,6 +56,12 @@ static void usage(FILE *out)
 "  score [FILE|-] [--src ADDR] [--syn TRAITS] [--json]\n"
 "                                 score a raw HTTP request offline with the daemon's\n"
 "                                 engine and show every contribution (docs/scoring.md)\n"
+"  stats --watch [SEC]            refresh every SEC seconds (1) with per-second rates\n"
+"  overview [--site ID] [--days N] [--store PATH]\n"
+"                                 seed-000 overview from the store (days 1-90, 30)\n"
+"  sessions [--site ID] [--min-score N] [--limit N] [--store PATH]\n"
+"                                 suspicious sessions of the last 7 days (50, 20)\n"
+"                                 (--site default '" BW_SITE_DEFAULT "', --store " BW_STORE_DEFAULT_PATH ")\n"
 "\n"
 "Options:\n"
 "  -d, --pin-dir DIR   where botwalld pinned its maps [" BW_DEFAULT_PIN_DIR "]\n"
@@ -580,6 +590,252 @@ static int cmd_reload(void)
 	return 0;
 }
 
+/* ---- store: overview and sessions (docs/api.md has the JSON) ---- */
+
+static int term_width(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+		return ws.ws_col;
+	return 100;
+}
+
+static int int_opt(const char *opt, const char *v, int lo, int hi, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < lo || n > hi)
+		return fail("--%s: '%s' is not an integer %d-%d", opt, v, lo, hi);
+	*out = (int)n;
+	return 0;
+}
+
+static void print_overview(const cJSON *data, const char *site, int days)
+{
+	const cJSON *dist = cJSON_GetObjectItem(data, "distribution");
+	double total = cJSON_GetObjectItem(dist, "total_hits")->valuedouble;
+	const cJSON *f, *t;
+	int shown = 0;
+
+	printf("Site %s, %s .. %s (%d day%s)\n", site,
+	       cJSON_GetObjectItem(data, "period_start")->valuestring,
+	       cJSON_GetObjectItem(data, "period_end")->valuestring, days, days == 1 ? "" : "s");
+	printf("Hits %.0f, average score %.2f, suspicious (> 30) %.2f%%\n\n", total,
+	       cJSON_GetObjectItem(dist, "avg_score")->valuedouble,
+	       cJSON_GetObjectItem(dist, "suspicious_percentage")->valuedouble);
+	for (int b = 0; b < BW_BUCKET__MAX; b++) {
+		double v = cJSON_GetObjectItem(dist, bw_bucket_names[b])->valuedouble;
+		int bar = total > 0 ? (int)(30.0 * v / total + 0.5) : 0;
+
+		printf("  %-13s %12.0f %6.2f%%  %.*s\n", bw_bucket_names[b], v,
+		       total > 0 ? 100.0 * v / total : 0.0, bar, "##############################");
+	}
+	printf("\nTop flags\n");
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(data, "top_flags"))
+		printf("  %-28s %10.0f  %s\n", cJSON_GetObjectItem(f, "flag")->valuestring,
+		       cJSON_GetObjectItem(f, "count")->valuedouble,
+		       cJSON_GetObjectItem(f, "description")->valuestring);
+	if (!cJSON_GetArraySize(cJSON_GetObjectItem(data, "top_flags")))
+		printf("  (none)\n");
+	printf("\nDaily trend (days with hits)\n  %-10s %10s %10s %7s\n", "date", "hits",
+	       "suspicious", "avg");
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(data, "daily_trend")) {
+		if (cJSON_GetObjectItem(t, "total_hits")->valuedouble == 0)
+			continue;
+		printf("  %-10s %10.0f %10.0f %7.2f\n", cJSON_GetObjectItem(t, "date")->valuestring,
+		       cJSON_GetObjectItem(t, "total_hits")->valuedouble,
+		       cJSON_GetObjectItem(t, "suspicious_hits")->valuedouble,
+		       cJSON_GetObjectItem(t, "avg_score")->valuedouble);
+		shown++;
+	}
+	if (!shown)
+		printf("  (no hits)\n");
+}
+
+static void print_sessions(const cJSON *data)
+{
+	int w = term_width(), uaw;
+	const cJSON *s;
+
+	/* score hits last_seen(19) cc session(20) then flags/ua share the rest */
+	printf("%5s %6s  %-19s  %-2s  %-20s  %s\n", "SCORE", "HITS", "LAST SEEN (UTC)", "CC",
+	       "SESSION", "FLAGS / USER AGENT");
+	uaw = w - 62;
+	if (uaw < 20)
+		uaw = 20;
+	cJSON_ArrayForEach(s, data) {
+		const cJSON *cc = cJSON_GetObjectItem(s, "country"), *f;
+		char flags[512];
+		size_t n = 0;
+
+		flags[0] = '\0';
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(s, "flags"))
+			if (n < sizeof(flags))
+				n += (size_t)snprintf(flags + n, sizeof(flags) - n, "%s%s", n ? "," : "",
+						      f->valuestring);
+		printf("%5d %6.0f  %.19s  %-2s  %-20s  %.*s\n",
+		       cJSON_GetObjectItem(s, "max_score")->valueint,
+		       cJSON_GetObjectItem(s, "hit_count")->valuedouble,
+		       cJSON_GetObjectItem(s, "last_seen")->valuestring,
+		       cJSON_IsString(cc) ? cc->valuestring : "-",
+		       cJSON_GetObjectItem(s, "session_id")->valuestring, uaw, flags[0] ? flags : "-");
+		printf("%62s%.*s\n", "", uaw, cJSON_GetObjectItem(s, "user_agent")->valuestring);
+	}
+	if (!cJSON_GetArraySize((cJSON *)data))
+		printf("(no sessions)\n");
+}
+
+static int cmd_store(const char *cmd, int argc, char **argv)
+{
+	enum { O_STORE = 256, O_SITE, O_DAYS, O_MIN, O_LIMIT };
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, O_STORE },
+		{ "site", required_argument, NULL, O_SITE },
+		{ "days", required_argument, NULL, O_DAYS },
+		{ "min-score", required_argument, NULL, O_MIN },
+		{ "limit", required_argument, NULL, O_LIMIT },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *path = BW_STORE_DEFAULT_PATH, *site = BW_SITE_DEFAULT;
+	int days = 30, min_score = 50, limit = 20, c;
+	bool overview = !strcmp(cmd, "overview");
+	struct bw_store *st;
+	char err[512];
+	cJSON *doc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jph", opts, NULL)) != -1) {
+		switch (c) {
+		case O_STORE: path = optarg; break;
+		case O_SITE:
+			if (!bw_site_id_valid(optarg))
+				return fail("--site: '%s' is not a site id (A-Z a-z 0-9 _ . -)", optarg);
+			site = optarg;
+			break;
+		case O_DAYS: if (int_opt("days", optarg, 1, 90, &days)) return 2; break;
+		case O_MIN: if (int_opt("min-score", optarg, 1, 100, &min_score)) return 2; break;
+		case O_LIMIT: if (int_opt("limit", optarg, 1, 100, &limit)) return 2; break;
+		case 'j': json = true; break;
+		case 'p': json = pretty = true; break;
+		case 'h': usage(stdout); return 0;
+		default: return 2;
+		}
+	}
+	if (optind < argc)
+		return fail("%s: unexpected argument '%s'", cmd, argv[optind]);
+	if ((overview && (min_score != 50 || limit != 20)) || (!overview && days != 30))
+		return fail("%s: option not valid for this command", cmd);
+	st = bw_store_open(path, true, err, sizeof(err));
+	if (!st)
+		return fail("%s", err);
+	doc = overview ? bw_store_overview(st, site, days, bw_realtime_ms(), err, sizeof(err))
+		       : bw_store_sessions(st, site, min_score, limit, bw_realtime_ms(), err, sizeof(err));
+	bw_store_close(st);
+	if (!doc)
+		return fail("%s", err);
+	if (json) {
+		print_json(doc);
+		return 0;
+	}
+	if (overview)
+		print_overview(cJSON_GetObjectItem(doc, "data"), site, days);
+	else
+		print_sessions(cJSON_GetObjectItem(doc, "data"));
+	cJSON_Delete(doc);
+	return 0;
+}
+
+/* ---- stats --watch ---- */
+
+static volatile sig_atomic_t watch_stop;
+
+static void on_watch_signal(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
+static int cmd_stats_watch(const struct bw_maps *m, int argc, char **argv)
+{
+	struct bw_counter prev[BW_CNT__MAX], cur[BW_CNT__MAX];
+	struct bw_score_stats ps, cs;
+	struct sigaction sa = { .sa_handler = on_watch_signal };
+	int sec = 1;
+	uint64_t t0, t1;
+
+	if (argc > 1 && int_opt("watch", argv[1], 1, 3600, &sec))
+		return 2;
+	if (argc > 2)
+		return fail("stats --watch: unexpected argument '%s'", argv[2]);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (bw_read_counters(m->counters, prev) || bw_read_scorestats(m->scorestats, &ps))
+		return fail("reading the maps: %s", strerror(errno));
+	t0 = bw_now_ns();
+	while (!watch_stop) {
+		double dt;
+
+		sleep((unsigned int)sec);
+		if (watch_stop)
+			break;
+		if (bw_read_counters(m->counters, cur) || bw_read_scorestats(m->scorestats, &cs))
+			return fail("reading the maps: %s", strerror(errno));
+		t1 = bw_now_ns();
+		dt = (double)(t1 - t0) / 1e9;
+		if (dt <= 0)
+			dt = 1;
+		if (json) {
+			cJSON *doc = cJSON_CreateObject(), *r = cJSON_AddObjectToObject(doc, "per_second");
+
+			cJSON_AddNumberToObject(doc, "interval_s", round2(dt));
+			for (int i = 0; i < BW_CNT__MAX; i++) {
+				char key[64];
+
+				snprintf(key, sizeof(key), "%s_%s", bw_counter_names[i].outcome,
+					 bw_counter_names[i].name);
+				cJSON_AddNumberToObject(r, key, round2((double)(cur[i].packets - prev[i].packets) / dt));
+			}
+			cJSON_AddNumberToObject(r, "scored", round2((double)(cs.scored - ps.scored) / dt));
+			cJSON_AddNumberToObject(r, "verdicts_pushed",
+						round2((double)(cs.verdicts_pushed - ps.verdicts_pushed) / dt));
+			pretty = false;
+			print_json(doc);
+		} else {
+			char head[64];
+
+			snprintf(head, sizeof(head), "botwall, every %ds (Ctrl-C quits)", sec);
+			printf("\033[H\033[2J%-28s %14s %14s\n", head, "per second", "total");
+			for (int i = 0; i < BW_CNT__MAX; i++) {
+				char label[64];
+
+				snprintf(label, sizeof(label), "%s %s", bw_counter_names[i].outcome,
+					 bw_counter_names[i].name);
+				printf("  %-26s %14.1f %14llu\n", label,
+				       (double)(cur[i].packets - prev[i].packets) / dt,
+				       (unsigned long long)cur[i].packets);
+			}
+			printf("  %-26s %14.1f %14llu\n", "scored",
+			       (double)(cs.scored - ps.scored) / dt, (unsigned long long)cs.scored);
+			printf("  %-26s %14.1f %14llu\n", "verdicts pushed",
+			       (double)(cs.verdicts_pushed - ps.verdicts_pushed) / dt,
+			       (unsigned long long)cs.verdicts_pushed);
+		}
+		fflush(stdout);
+		memcpy(prev, cur, sizeof(prev));
+		ps = cs;
+		t0 = t1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -621,6 +877,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "score")) /* offline: no maps needed */
 		return bw_cmd_score(argc - optind + 1, argv + optind - 1, json, pretty);
+	if (!strcmp(cmd, "overview") || !strcmp(cmd, "sessions"))
+		return cmd_store(cmd, argc - optind + 1, argv + optind - 1);
 	if (strcmp(cmd, "stats") && strcmp(cmd, "block") && strcmp(cmd, "allow") &&
 	    strcmp(cmd, "verdict") && strcmp(cmd, "status")) {
 		fail("unknown command '%s' (see --help)", cmd);
@@ -631,6 +889,9 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cmd, "status")) {
 		rc = optind < argc ? fail("status: unexpected argument '%s'", argv[optind]) : cmd_status(&m);
+	} else if (!strcmp(cmd, "stats") && optind < argc &&
+	    (!strcmp(argv[optind], "--watch") || !strcmp(argv[optind], "-w"))) {
+		rc = cmd_stats_watch(&m, argc - optind, argv + optind);
 	} else if (!strcmp(cmd, "stats")) {
 		rc = optind < argc ? fail("stats: unexpected argument '%s'", argv[optind]) : cmd_stats(&m);
 	} else if (!strcmp(cmd, "block")) {

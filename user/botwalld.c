@@ -20,6 +20,7 @@
 #include <xdp/libxdp.h>
 
 #include "addr.h"
+#include "api.h"
 #include "botwall_abi.h"
 #include "config.h"
 #include "http.h"
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "maps.h"
 #include "names.h"
+#include "record.h"
 #include "score.h"
 #include "engine.h"
 
@@ -48,6 +50,8 @@ struct daemon {
 	struct bw_score_stats stats;
 	struct bw_daemon_state state;
 	struct bw_scorer scorer;
+	struct bw_recorder rec;      /* store writer; rec.store NULL when off */
+	struct bw_api *api;
 	bool stats_dirty;
 	int instance_lock;
 
@@ -97,6 +101,11 @@ static void usage(FILE *out)
 "      --uap FILE             uap-core regexes.yaml [/usr/share/uap-core/regexes.yaml]\n"
 "      --crawlers FILE        crawler-user-agents JSON [build/data, /usr/share/botwall]\n"
 "      --p0f FILE             p0f signatures for SYN classes [/etc/p0f/p0f.fp]\n"
+"      --store PATH           record every scored request in this SQLite file [off]\n"
+"      --sites FILE           Host names -> site ids for the store (docs/store.md)\n"
+"      --geoip FILE           MaxMind-format .mmdb for the country of each source\n"
+"      --api ADDR:PORT        serve the HTTP API (docs/api.md) [off; e.g. " BW_API_DEFAULT_ADDR "]\n"
+"      --tokens FILE          API bearer tokens, 'TOKEN SCOPE[,SCOPE]' per line\n"
 "  -v, --verbose              log every scored request\n"
 "  -q, --quiet                log warnings and errors only\n"
 "  -h, --help                 this text\n"
@@ -107,7 +116,8 @@ static void usage(FILE *out)
 }
 
 enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP, OPT_CHECK,
-       OPT_MAX_VPS, OPT_MAX_V, OPT_LOG_FORMAT, OPT_WEIGHTS, OPT_UAP, OPT_CRAWLERS, OPT_P0F };
+       OPT_MAX_VPS, OPT_MAX_V, OPT_LOG_FORMAT, OPT_WEIGHTS, OPT_UAP, OPT_CRAWLERS, OPT_P0F,
+       OPT_STORE, OPT_SITES, OPT_GEOIP, OPT_API, OPT_TOKENS };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -130,6 +140,11 @@ static const struct option long_opts[] = {
 	{ "uap", required_argument, NULL, OPT_UAP },
 	{ "crawlers", required_argument, NULL, OPT_CRAWLERS },
 	{ "p0f", required_argument, NULL, OPT_P0F },
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "sites", required_argument, NULL, OPT_SITES },
+	{ "geoip", required_argument, NULL, OPT_GEOIP },
+	{ "api", required_argument, NULL, OPT_API },
+	{ "tokens", required_argument, NULL, OPT_TOKENS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -160,6 +175,11 @@ static int opt_key(int c, const char **key, const char **fixed)
 	case OPT_UAP: *key = "uap"; break;
 	case OPT_CRAWLERS: *key = "crawlers"; break;
 	case OPT_P0F: *key = "p0f"; break;
+	case OPT_STORE: *key = "store"; break;
+	case OPT_SITES: *key = "sites"; break;
+	case OPT_GEOIP: *key = "geoip"; break;
+	case OPT_API: *key = "api"; break;
+	case OPT_TOKENS: *key = "tokens"; break;
 	case 'v': *key = "log_level"; *fixed = "debug"; break;
 	case 'q': *key = "log_level"; *fixed = "warning"; break;
 	default: return -1;
@@ -189,6 +209,8 @@ static int build_settings(struct daemon *d, struct bw_settings *out, char *err, 
 		if (bw_settings_set(out, key, fixed ? fixed : optarg, where, &reset, err, errlen))
 			goto fail;
 	}
+	if (bw_settings_validate(out, err, errlen))
+		goto fail;
 	if (!out->iface[0]) {
 		snprintf(err, errlen, "no interface: set 'iface' in %s or give --iface",
 			 d->config_path ? d->config_path : BW_DEFAULT_CONFIG);
@@ -412,6 +434,10 @@ static int on_sample(void *ctx, void *data, size_t len)
 	flags_text(sc.flags, flags, sizeof(flags));
 	printable(st == BW_HTTP_OK ? bw_http_get(&req, "User-Agent") : NULL, ua, sizeof(ua));
 
+	if (d->rec.store)
+		bw_recorder_hit(&d->rec, s, &req, st, &sc,
+				sc.status == BW_STATUS_DENY ? "block" : "allow");
+
 	/* Deny needs the threshold and strong evidence (docs/scoring.md). */
 	if (sc.status != BW_STATUS_DENY) {
 		bw_debug("%s %s score=%u flags=%s ua=\"%s\"%s", bw_status_name(sc.status), addr,
@@ -523,6 +549,8 @@ static void reload(struct daemon *d)
 		bw_err("writing the datapath config: %s", strerror(errno));
 	sync_lists(d, d->maps.block, &block, "blocklist");
 	sync_lists(d, d->maps.allow, &allow, "allowlist");
+	if (d->rec.store && bw_recorder_reload(&d->rec, err, sizeof(err)))
+		bw_err("sites not reloaded (%s): the previous mapping stays in force", err);
 	write_state(d);
 	bw_info("reloaded: threshold %u, verdict ttl %us, %zu port(s), sampling %s",
 		d->cfg.threshold, d->cfg.verdict_ttl, d->cfg.nports, d->cfg.sampling ? "on" : "off");
@@ -576,6 +604,24 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 	d->tokens = d->cfg.max_verdicts_per_sec;
 	d->tokens_ns = bw_now_ns();
 
+	if (d->cfg.api[0]) {
+		struct bw_api_config ac = {
+			.listen = d->cfg.api, .tokens_path = d->cfg.tokens,
+			.store_path = d->cfg.store[0] ? d->cfg.store : NULL, .writer = d->rec.store,
+			.counters_fd = d->maps.counters, .scorestats_fd = d->maps.scorestats,
+			.verdicts_fd = d->maps.verdicts,
+			.allow_fd = d->maps.allow, .block_fd = d->maps.block,
+			.threshold = d->cfg.threshold,
+		};
+
+		d->api = bw_api_start(&ac, err, sizeof(err));
+		if (!d->api) {
+			bw_err("%s", err);
+			return -1;
+		}
+		bw_info("api listening on %s (port %u)", d->cfg.api, bw_api_port(d->api));
+	}
+
 	rb = ring_buffer__new(d->maps.samples, on_sample, d, NULL);
 	if (!rb) {
 		bw_err("ring buffer: %s", strerror(errno));
@@ -609,6 +655,8 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 		write_state(d);
 	}
 	ring_buffer__free(rb);
+	bw_api_stop(d->api);
+	d->api = NULL;
 	return 0;
 }
 
@@ -645,6 +693,18 @@ int main(int argc, char **argv)
 		parsed_free(&allow);
 		bw_settings_free(&d.cfg);
 		return 2;
+	}
+	if (!check_only && d.cfg.store[0]) {
+		if (bw_recorder_open(&d.rec, d.cfg.store, d.cfg.sites[0] ? d.cfg.sites : NULL,
+				     d.cfg.geoip[0] ? d.cfg.geoip : NULL, err, sizeof(err))) {
+			bw_err("%s", err);
+			parsed_free(&block);
+			parsed_free(&allow);
+			bw_engine_close(&d.scorer);
+			bw_settings_free(&d.cfg);
+			return 2;
+		}
+		bw_info("store: %s%s%s", d.cfg.store, d.cfg.sites[0] ? ", sites " : "", d.cfg.sites);
 	}
 	if (check_only) {
 		printf("configuration OK: %zu blocklist prefixes in %zu file(s), %zu allowlist "
@@ -693,6 +753,7 @@ int main(int argc, char **argv)
 	}
 	bw_loader_close(&d.loader);
 out:
+	bw_recorder_close(&d.rec);
 	bw_engine_close(&d.scorer);
 	bw_unlock(d.instance_lock);
 	parsed_free(&block);

@@ -29,6 +29,11 @@ const struct bw_config_key bw_config_keys[] = {
 	{ "uap", "uap-core regexes.yaml", "/usr/share/uap-core/regexes.yaml" },
 	{ "crawlers", "crawler-user-agents JSON", "(build/data, /usr/share/botwall)" },
 	{ "p0f", "p0f signature file for SYN classes", "/etc/p0f/p0f.fp" },
+	{ "store", "SQLite file recording every scored request", "(off)" },
+	{ "sites", "Host name to site id file, needs store", "(one site: default)" },
+	{ "geoip", "MaxMind-format database for the country, needs store", "(off)" },
+	{ "api", "ADDR:PORT of the HTTP API, needs tokens", "(off)" },
+	{ "tokens", "API bearer tokens file, 'TOKEN SCOPE[,SCOPE]' per line", "(none)" },
 };
 const size_t bw_config_nkeys = sizeof(bw_config_keys) / sizeof(bw_config_keys[0]);
 
@@ -204,13 +209,20 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		else if (!strcmp(v, "json")) s->log_format = BW_LOGFMT_JSON;
 		else BAD("text or json");
 	} else if (!strcmp(key, "weights") || !strcmp(key, "uap") || !strcmp(key, "crawlers") ||
-		   !strcmp(key, "p0f")) {
+		   !strcmp(key, "p0f") || !strcmp(key, "store") || !strcmp(key, "sites") ||
+		   !strcmp(key, "geoip") || !strcmp(key, "tokens")) {
 		char *dst = !strcmp(key, "weights") ? s->weights : !strcmp(key, "uap") ? s->uap :
-			    !strcmp(key, "crawlers") ? s->crawlers : s->p0f;
+			    !strcmp(key, "crawlers") ? s->crawlers : !strcmp(key, "p0f") ? s->p0f :
+			    !strcmp(key, "store") ? s->store : !strcmp(key, "sites") ? s->sites :
+			    !strcmp(key, "geoip") ? s->geoip : s->tokens;
 
 		if (!*v || strlen(v) >= PATH_MAX)
 			BAD("a file path");
 		snprintf(dst, PATH_MAX, "%s", v);
+	} else if (!strcmp(key, "api")) {
+		if (!*v || strlen(v) >= sizeof(s->api) || !strchr(v, ':'))
+			BAD("ADDR:PORT, e.g. 127.0.0.1:8642");
+		snprintf(s->api, sizeof(s->api), "%s", v);
 	} else {
 		snprintf(err, errlen, "%s: unknown key '%.64s' (see docs/config.md)", where, key);
 		return -1;
@@ -294,6 +306,19 @@ int bw_config_load(struct bw_settings *s, const char *path, char *err, size_t er
 	return 0;
 }
 
+int bw_settings_validate(const struct bw_settings *s, char *err, size_t errlen)
+{
+	if ((s->sites[0] || s->geoip[0]) && !s->store[0]) {
+		snprintf(err, errlen, "sites and geoip need store (a SQLite file path)");
+		return -1;
+	}
+	if (s->api[0] && !s->tokens[0]) {
+		snprintf(err, errlen, "api needs tokens (a bearer tokens file): the API never runs open");
+		return -1;
+	}
+	return 0;
+}
+
 void bw_settings_print(const struct bw_settings *s, FILE *out)
 {
 	static const char *const modes[] = { "auto", "native", "skb" };
@@ -320,4 +345,14 @@ void bw_settings_print(const struct bw_settings *s, FILE *out)
 		fprintf(out, "crawlers = %s\n", s->crawlers);
 	if (s->p0f[0])
 		fprintf(out, "p0f = %s\n", s->p0f);
+	if (s->store[0])
+		fprintf(out, "store = %s\n", s->store);
+	if (s->sites[0])
+		fprintf(out, "sites = %s\n", s->sites);
+	if (s->geoip[0])
+		fprintf(out, "geoip = %s\n", s->geoip);
+	if (s->api[0])
+		fprintf(out, "api = %s\n", s->api);
+	if (s->tokens[0])
+		fprintf(out, "tokens = %s\n", s->tokens);
 }

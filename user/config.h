@@ -50,7 +50,16 @@ struct bw_settings {
 	char uap[PATH_MAX];
 	char crawlers[PATH_MAX];
 	char p0f[PATH_MAX];
+	/* store and API (docs/store.md, docs/api.md); empty: off */
+	char store[PATH_MAX];
+	char sites[PATH_MAX];
+	char geoip[PATH_MAX];
+	char api[128];
+	char tokens[PATH_MAX];
 };
+
+/* Checks that go across keys (e.g. the API needs a tokens file). */
+int bw_settings_validate(const struct bw_settings *s, char *err, size_t errlen);
 
 struct bw_config_key {
 	const char *name;
