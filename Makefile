@@ -36,7 +36,8 @@ HDRS       := $(wildcard bpf/*.h user/*.h tools/*.h)
 
 UNIT_TESTS := test_http test_score test_addr test_lists test_corpus test_config test_engine
 UNIT_TESTS += test_store test_decide
-TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp
+TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp \
+	      $(BUILD)/tests/bpf/xdp_neighbour.bpf.o
 TEST_BINS  += $(BUILD)/tests/api/api_serve
 BENCH_BINS += $(BUILD)/tests/bench/bench_api
 
@@ -51,6 +52,11 @@ CONFDIR ?= /etc/botwall
 all: $(BUILD)/botwalld $(BUILD)/botwall
 
 $(BUILD)/botwall.bpf.o: bpf/botwall.bpf.c bpf/botwall_abi.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# A second XDP program that shares the interface in the dispatcher test.
+$(BUILD)/tests/bpf/xdp_neighbour.bpf.o: tests/bpf/xdp_neighbour.bpf.c
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -127,9 +133,16 @@ demo: deps
 	$(MAKE) all
 	./tools/demo.sh
 
-vmtest: tests
+# The suites inside a VM on another kernel (vmtest/README.md). KERNEL=path
+# boots that kernel; the default is Debian's 6.1 (linux-image-amd64).
+KERNEL      ?=
+VMTEST_ARGS ?=
+VMTEST_CMD  ?= ./tests/run.sh unit bpf e2e
+
+vmtest: deps
 	./vmtest/deps.sh
-	./vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(VMTEST_ARGS) -- ./tests/run.sh
+	$(MAKE) tests
+	./vmtest/run.sh --kernel "$(KERNEL)" $(VMTEST_ARGS) -- $(VMTEST_CMD)
 
 install: all
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)

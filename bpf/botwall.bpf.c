@@ -18,10 +18,18 @@
 #include <linux/tcp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <xdp/xdp_helpers.h>
 
 #include "botwall_abi.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* Behind libxdp's dispatcher: run before other programs (lower runs
+ * first), and let the chain go on only for packets we pass. */
+struct {
+	__uint(priority, 10);
+	__uint(XDP_PASS, 1);
+} XDP_RUN_CONFIG(botwall_xdp);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -150,8 +150,12 @@ eth = b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00"
 open(sys.argv[2], "wb").write(eth + ip + tcp + payload)
 PY
 before=$(lab_cli -j stats | jq_py 'd["events"]["ringbuf_full"]')
+# Run what is attached to the interface: botwall itself, or libxdp's
+# dispatcher in front of it (an freplace extension cannot be test-run alone).
+entry=$(ip -n "$LAB-srv" -d link show eth0 | grep -o 'prog/xdp\(drv\|generic\)\? id [0-9]*' | grep -o '[0-9]*$' | head -1)
 kill -STOP "$LAB_DAEMON_PID"
-bpftool prog run id "$prog_id" data_in "$LAB_DIR/burst.pkt" repeat 4000 >/dev/null 2>&1
+bpftool prog run id "${entry:-$prog_id}" data_in "$LAB_DIR/burst.pkt" repeat 4000 >"$LAB_DIR/burst.log" 2>&1 ||
+	echo "  bpftool prog run failed: $(cat "$LAB_DIR/burst.log")"
 stats=$(lab_cli -j stats)
 lost=$(( $(echo "$stats" | jq_py 'd["events"]["ringbuf_full"]') - before ))
 echo "  burst of 4000 sampled requests with the daemon stopped: $lost samples lost (counted)"
