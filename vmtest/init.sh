@@ -69,18 +69,18 @@ mount -t sysfs sysfs /newroot/sys || die "mount sysfs"
 mount -t devtmpfs devtmpfs /newroot/dev || die "mount devtmpfs"
 
 # tmpfs on the usual writable places, skipping ones that do not exist on the
-# host (we cannot create mount points on a read-only root) and ones that
-# contain the project directory (it gets its own writable share below).
+# host (we cannot create mount points on a read-only root). A project inside
+# one of them (a clone under /tmp) gets its mount point created in the tmpfs
+# and its own writable share on top, below.
 for d in $SCRATCH_DIRS; do
     [ -d "/newroot$d" ] || continue
-    case "$PROJECT/" in "$d"/*) continue ;; esac
     case $d in /tmp|/var/tmp) mode=1777 ;; *) mode=0755 ;; esac
     mount -t tmpfs -o mode=$mode tmpfs "/newroot$d" || die "mount tmpfs $d"
 done
 mkdir -p /newroot/run/netns /newroot/run/lock /newroot/var/log/nginx 2>/dev/null
 chmod 1777 /newroot/run/lock 2>/dev/null
 
-mkdir -p "/newroot$PROJECT" 2>/dev/null
+mkdir -p "/newroot$PROJECT" 2>/dev/null || true
 mount -t 9p -o "$PROJECT_9P_OPTS" project "/newroot$PROJECT" || die "mount 9p project at $PROJECT"
 
 mkdir -p /newroot/run/vmtest || die "/run is not writable in the new root"
