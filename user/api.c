@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "api.h"
 #include "decide.h"
 #include "log.h"
@@ -427,7 +428,7 @@ static enum MHD_Result serve_metrics(struct bw_api *api, struct MHD_Connection *
 
 /* ---- routing ---- */
 
-enum route { R_OVERVIEW, R_SESSIONS, R_METRICS, R_BOT, R_DECISION };
+enum route { R_OVERVIEW, R_SESSIONS, R_METRICS, R_BOT, R_DECISION, R_BLOCK, R_UNBLOCK };
 
 /* A POST in progress: its body, bounded. */
 struct post {
@@ -447,6 +448,70 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/*
+ * Admin: POST /v1/block {"ip": ADDR, "ttl": SECONDS} and POST /v1/unblock
+ * {"ip": ADDR}. A manual verdict, like `botwall verdict add|del`. An
+ * allowlisted address is refused (the datapath would ignore it anyway).
+ */
+static enum MHD_Result serve_admin(struct bw_api *api, struct MHD_Connection *c, struct post *p)
+{
+	struct bw_lpm_key k = { .prefixlen = 128 };
+	struct bw_list_entry le;
+	cJSON *in, *ip, *ttl, *out;
+	struct bw_addr a;
+	char err[160];
+	double t = 600;
+
+	if (api->cfg.verdicts_fd < 0)
+		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no verdict map");
+	in = cJSON_ParseWithLength(p->body, p->len);
+	if (!in || !cJSON_IsObject(in)) {
+		cJSON_Delete(in);
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "body: expected a JSON object");
+	}
+	ip = cJSON_GetObjectItemCaseSensitive(in, "ip");
+	ttl = cJSON_GetObjectItemCaseSensitive(in, "ttl");
+	if (!cJSON_IsString(ip) || bw_parse_addr(ip->valuestring, &a, err, sizeof(err))) {
+		cJSON_Delete(in);
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "ip: expected an IPv4 or IPv6 address");
+	}
+	if (ttl && (p->route != R_BLOCK || !cJSON_IsNumber(ttl) || ttl->valuedouble < 0 ||
+		    ttl->valuedouble > 31536000 || ttl->valuedouble != (double)(long)ttl->valuedouble)) {
+		cJSON_Delete(in);
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "ttl: expected whole seconds 0-31536000 (0: no expiry)");
+	}
+	if (ttl)
+		t = ttl->valuedouble;
+	out = cJSON_CreateObject();
+	cJSON_AddBoolToObject(out, "success", 1);
+	cJSON_AddStringToObject(out, "ip", ip->valuestring);
+	memcpy(k.addr, a.b, 16);
+	if (p->route == R_BLOCK) {
+		if (api->cfg.allow_fd >= 0 && !bpf_map_lookup_elem(api->cfg.allow_fd, &k, &le)) {
+			cJSON_Delete(in);
+			cJSON_Delete(out);
+			return send_error(c, MHD_HTTP_CONFLICT, "ip: address is on the allowlist");
+		}
+		if (bw_verdict_put(api->cfg.verdicts_fd, &a, (unsigned int)t, BW_VR_MANUAL, 100,
+				   BW_FLAG__MAX)) {
+			cJSON_Delete(in);
+			cJSON_Delete(out);
+			return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "writing the verdict failed");
+		}
+		cJSON_AddNumberToObject(out, "ttl", t);
+		bw_info("api: manual block %s for %us", ip->valuestring, (unsigned int)t);
+	} else {
+		if (bpf_map_delete_elem(api->cfg.verdicts_fd, &a)) {
+			cJSON_Delete(in);
+			cJSON_Delete(out);
+			return send_error(c, MHD_HTTP_NOT_FOUND, "ip: no verdict for this address");
+		}
+		bw_info("api: manual unblock %s", ip->valuestring);
+	}
+	cJSON_Delete(in);
+	return send_json(c, MHD_HTTP_OK, out);
+}
+
 static enum MHD_Result serve_post(struct bw_api *api, struct MHD_Connection *c, struct post *p)
 {
 	struct bw_decide_ctx ctx = {
@@ -461,6 +526,8 @@ static enum MHD_Result serve_post(struct bw_api *api, struct MHD_Connection *c, 
 	if (p->too_big)
 		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body is larger than %d bytes",
 				  BW_API_BODY_MAX);
+	if (p->route == R_BLOCK || p->route == R_UNBLOCK)
+		return serve_admin(api, c, p);
 	code = p->route == R_BOT ? bw_decide_bot(&ctx, p->body, p->len, &doc, err, sizeof(err))
 				 : bw_decide_decision(&ctx, p->body, p->len, &doc, err, sizeof(err));
 	if (code != 200)
@@ -509,9 +576,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		route = R_SESSIONS;
 	else if (!strcmp(url, "/metrics"))
 		route = R_METRICS;
+	else if (!strcmp(url, "/v1/block"))
+		route = R_BLOCK;
+	else if (!strcmp(url, "/v1/unblock"))
+		route = R_UNBLOCK;
 	else
 		return send_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
-	is_post = route == R_BOT || route == R_DECISION;
+	is_post = route == R_BOT || route == R_DECISION || route == R_BLOCK || route == R_UNBLOCK;
 	if (is_post ? strcmp(method, "POST") : strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use %s", is_post ? "POST" : "GET");
 
@@ -524,10 +595,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	scopes = bw_tokens_check(&api->tokens, auth, strnlen(auth, BW_TOKEN_MAX + 1));
 	if (!scopes)
 		return send_error(c, MHD_HTTP_UNAUTHORIZED, "unknown token");
-	need = is_post ? BW_SCOPE_DECIDE : BW_SCOPE_READ;
+	need = route == R_BLOCK || route == R_UNBLOCK ? BW_SCOPE_ADMIN :
+	       is_post ? BW_SCOPE_DECIDE : BW_SCOPE_READ;
 	if (!(scopes & need))
 		return send_error(c, MHD_HTTP_FORBIDDEN, "this token lacks the %s scope",
-				  is_post ? "decide" : "read");
+				  need == BW_SCOPE_ADMIN ? "admin" : is_post ? "decide" : "read");
 	if (is_post) {
 		struct post *p = malloc(sizeof(*p));
 

@@ -27,7 +27,8 @@ trap 'exit 130' INT TERM
 
 lab_up || { echo "FAIL store_daemon_lab_up"; exit 1; }
 TOK=sd-read-token-$$-0123456789
-printf '%s read\n' "$TOK" >"$LAB_DIR/tokens"
+ADM=admin-token-$$-0123456789abcdef
+printf '%s read\n%s admin\n' "$TOK" "$ADM" >"$LAB_DIR/tokens"
 printf '# lab sites\n*.shop.test shop\nblog.test blog\n' >"$LAB_DIR/sites"
 lab_start_daemon --store "$LAB_DIR/store.db" --sites "$LAB_DIR/sites" \
 	--api 127.0.0.1:0 --tokens "$LAB_DIR/tokens" ||
@@ -87,4 +88,21 @@ if [ -x "$ROOT/build/botwall" ] && "$ROOT/build/botwall" overview --help >/dev/n
 	python3 -c 'import json,sys; a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2]); sys.exit(a!=b)' "$cli" "$api_doc"
 	result cli_same_as_api $? "cli: $cli"
 fi
+# ---- admin: block and unblock through the API (admin scope) ----
+admin() { # PATH TOKEN BODY -> "CODE BODY"
+	nsenter --net="/run/netns/$LAB-srv" curl -sS -m 5 -o "$LAB_DIR/adm.json" -w '%{http_code}' \
+		-H "Authorization: Bearer $2" --data-binary "$3" "http://127.0.0.1:$port$1"
+}
+code=$(admin /v1/block "$TOK" "{\"ip\":\"$BRW4\"}")
+result admin_read_token_403 "$([ "$code" = 403 ] && echo 0 || echo 1)" "got $code"
+code=$(admin /v1/block "$ADM" '{"ip":"not-an-ip"}')
+result admin_bad_ip_400 "$([ "$code" = 400 ] && grep -q '"ip: ' "$LAB_DIR/adm.json" && echo 0 || echo 1)" "got $code"
+code=$(admin /v1/block "$ADM" "{\"ip\":\"$BRW4\",\"ttl\":60}")
+blocked=$(lab_browser)
+result admin_block "$([ "$code" = 200 ] && [ "$blocked" = 000 ] && echo 0 || echo 1)" "got $code, browser $blocked"
+code=$(admin /v1/unblock "$ADM" "{\"ip\":\"$BRW4\"}")
+served=$(lab_browser)
+result admin_unblock "$([ "$code" = 200 ] && [ "$served" = 200 ] && echo 0 || echo 1)" "got $code, browser $served"
+code=$(admin /v1/unblock "$ADM" "{\"ip\":\"$BRW4\"}")
+result admin_unblock_unknown_404 "$([ "$code" = 404 ] && echo 0 || echo 1)" "got $code"
 exit $failed
