@@ -21,7 +21,7 @@ BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
 
 LIB_SRCS   := user/names.c user/addr.c user/lists.c user/http.c user/score.c \
-	      user/maps.c user/log.c
+	      user/maps.c user/log.c user/ltable.c
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_SRCS     := user/botwalld.c user/loader.c
 D_OBJS     := $(D_SRCS:%.c=$(BUILD)/%.o)

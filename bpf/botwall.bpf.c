@@ -72,6 +72,122 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } bw_scorestats SEC(".maps");
 
+
+/* ---- scalable lists (layout and rationale: botwall_abi.h, docs/datapath.md) ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bw_lstate);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_lstate SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * BW_CLASS_MAX);
+	__type(key, __u32);
+	__type(value, struct bw_list_class);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_lclass SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BW_LISTS_MAX);
+	__type(key, __u32);
+	__type(value, struct bw_list_info);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_lists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BW_LISTS_MAX);
+	__type(key, __u32);
+	__type(value, struct bw_list_counter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_lstats SEC(".maps");
+
+/* Inner map templates: BPF_F_INNER_MAP lets the daemon size each
+ * generation's arrays to its contents (hashes may differ in size anyway). Sizes, not BTF types: clang emits
+ * the value structs only as forward declarations here, and the inner maps
+ * are created by the daemon anyway (their layout is in botwall_abi.h). */
+struct t24_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct bw_t24_chunk));
+};
+
+struct t8_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct bw_t8_group));
+};
+
+struct v4host_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u16));
+};
+
+struct v6bkt_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct bw_v6_bucket));
+};
+
+struct v6pfx_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(struct bw_v6_key));
+	__uint(value_size, sizeof(__u16));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct t24_inner);
+} bw_v4t24 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct t8_inner);
+} bw_v4t8 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct v4host_inner);
+} bw_v4host SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct v6bkt_inner);
+} bw_v6bkt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct v6pfx_inner);
+} bw_v6pfx SEC(".maps");
+
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD 0x88A8
 #endif
@@ -234,6 +350,122 @@ static __always_inline int parse_l2_l3(void *data, void *data_end, struct pkt *p
 	return 1;
 }
 
+
+/* IPv4 list lookup: one chunk read, then the /32 hash only if this /24 has
+ * host entries, then a tbl8 group only for /25-/31. Returns a class, 0 = none. */
+static __always_inline __u32 lookup_v4(__u32 gen, __u32 ip)
+{
+	struct bw_t24_chunk *ch;
+	struct bw_t8_group *grp;
+	void *t24, *inner;
+	__u32 ci = ip >> 12, g;
+	__u16 e, *c;
+
+	t24 = bpf_map_lookup_elem(&bw_v4t24, &gen);
+	if (!t24)
+		return 0;
+	ch = bpf_map_lookup_elem(t24, &ci);
+	if (!ch)
+		return 0;
+	e = ch->e[(ip >> 8) & (BW_T24_PER_CHUNK - 1)];
+	if (e & BW_T24_HOST) {
+		inner = bpf_map_lookup_elem(&bw_v4host, &gen);
+		if (inner) {
+			c = bpf_map_lookup_elem(inner, &ip);
+			if (c)
+				return *c;
+		}
+	}
+	if (!(e & BW_T24_GROUP))
+		return e & BW_T24_INDEX;
+	inner = bpf_map_lookup_elem(&bw_v4t8, &gen);
+	if (!inner)
+		return 0;
+	g = e & BW_T24_INDEX;
+	grp = bpf_map_lookup_elem(inner, &g);
+	if (!grp)
+		return 0;
+	return grp->e[ip & 255];
+}
+
+/* IPv6: the /32 bucket says which longer lengths exist under it; those are
+ * probed longest first (the stored class already includes every covering
+ * prefix, so the first hit is the complete answer). */
+static __always_inline __u32 lookup_v6(__u32 gen, const struct bw_addr *a)
+{
+	struct bw_v6_bucket *b;
+	struct bw_v6_key key;
+	__u64 hi, lo, lens0, lens1;
+	void *bk, *pf;
+	__u32 top, cls;
+	__u16 *c;
+	int i;
+
+	bk = bpf_map_lookup_elem(&bw_v6bkt, &gen);
+	if (!bk)
+		return 0;
+	__builtin_memcpy(&top, a->b, 4);
+	top = bpf_ntohl(top);
+	b = bpf_map_lookup_elem(bk, &top);
+	if (!b)
+		return 0;
+	cls = b->cls;
+	lens0 = b->lens[0];
+	lens1 = b->lens[1];
+	if (!(lens0 | lens1))
+		return cls;
+	pf = bpf_map_lookup_elem(&bw_v6pfx, &gen);
+	if (!pf)
+		return cls;
+	__builtin_memcpy(&hi, a->b, 8);
+	__builtin_memcpy(&lo, &a->b[8], 8);
+	hi = bpf_be64_to_cpu(hi);
+	lo = bpf_be64_to_cpu(lo);
+	key.len = 0;
+	for (i = 95; i >= 0; i--) {
+		__u32 len = 33 + i;
+		__u64 h = hi, l = 0;
+
+		if (i >= 64) {
+			if (!(lens1 & (1ull << (i - 64))))
+				continue;
+		} else if (!(lens0 & (1ull << i))) {
+			continue;
+		}
+		if (len <= 64)
+			h = hi & (~0ull << (64 - len));
+		else
+			l = lo & (~0ull << (128 - len));
+		h = bpf_cpu_to_be64(h);
+		l = bpf_cpu_to_be64(l);
+		key.len = len;
+		__builtin_memcpy(key.addr, &h, 8);
+		__builtin_memcpy(&key.addr[8], &l, 8);
+		c = bpf_map_lookup_elem(pf, &key);
+		if (c)
+			return *c;
+	}
+	return cls;
+}
+
+/* Per-list hit (and drop) counters for every list in the mask. */
+static __always_inline void count_lists(__u64 mask, int dropped)
+{
+	struct bw_list_counter *c;
+	__u32 i;
+
+	for (i = 0; i < BW_LISTS_MAX && mask; i++, mask >>= 1) {
+		if (!(mask & 1))
+			continue;
+		c = bpf_map_lookup_elem(&bw_lstats, &i);
+		if (c) {
+			c->hits++;
+			if (dropped)
+				c->drops++;
+		}
+	}
+}
+
 static __always_inline int is_watched_port(const struct bw_config *cfg, __u16 port)
 {
 	int i;
@@ -281,7 +513,8 @@ static __always_inline int is_http_method(const __u8 m[8])
  * ring buffer only costs the sample, and that is counted. */
 static __always_inline void sample(struct xdp_md *ctx, const struct pkt *p,
 				   const struct tcphdr *th, __u32 payload_off,
-				   __u32 payload_len, __u32 cap, __u64 now)
+				   __u32 payload_len, __u32 cap, __u64 now,
+				   __u64 list_mask, __u8 list_action)
 {
 	struct bw_sample *s;
 
@@ -317,7 +550,9 @@ static __always_inline void sample(struct xdp_md *ctx, const struct pkt *p,
 	s->family = p->family;
 	s->ttl = p->ttl;
 	s->tcp_flags = ((__u8 *)th)[13];
+	s->list_action = list_action;
 	__builtin_memset(s->pad, 0, sizeof(s->pad));
+	s->list_mask = list_mask;
 	bpf_ringbuf_submit(s, 0);
 	count(BW_CNT_EV_SAMPLED, 0);
 }
@@ -333,7 +568,11 @@ int botwall_xdp(struct xdp_md *ctx)
 	struct bw_config *cfg;
 	struct pkt p = {};
 	struct tcphdr *th;
-	__u32 zero = 0, thlen, payload_off, payload_len;
+	__u32 zero = 0, thlen, payload_off, payload_len, cls = 0;
+	struct bw_list_class *lc = NULL;
+	struct bw_lstate *ls;
+	__u64 list_mask = 0;
+	__u8 list_action = BW_LACT_NONE;
 	__u8 method[8];
 	__u64 now;
 	int rc;
@@ -350,15 +589,51 @@ int botwall_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	key.prefixlen = 128;
-	__builtin_memcpy(key.addr, p.saddr.b, 16);
-	if (bpf_map_lookup_elem(&bw_allow, &key)) {
-		count(BW_CNT_PASS_ALLOWLIST, bytes);
+	ls = bpf_map_lookup_elem(&bw_lstate, &zero);
+	if (!ls)
 		return XDP_PASS;
+	/* The manual (CLI-edited) lists are small LPM tries, probed only
+	 * when something may be in them. */
+	if (ls->flags & BW_LS_F_MANUAL) {
+		key.prefixlen = 128;
+		__builtin_memcpy(key.addr, p.saddr.b, 16);
+		if (bpf_map_lookup_elem(&bw_allow, &key)) {
+			count(BW_CNT_PASS_ALLOWLIST, bytes);
+			return XDP_PASS;
+		}
+		if (bpf_map_lookup_elem(&bw_block, &key)) {
+			count(BW_CNT_DROP_BLOCKLIST, bytes);
+			return XDP_DROP;
+		}
 	}
-	if (bpf_map_lookup_elem(&bw_block, &key)) {
-		count(BW_CNT_DROP_BLOCKLIST, bytes);
-		return XDP_DROP;
+
+	/* Read the generation once: every table below is of that one. */
+	{
+		__u32 gen = ls->gen & 1, ip4;
+
+		if (p.family == 4) {
+			__builtin_memcpy(&ip4, &p.saddr.b[12], 4);
+			cls = lookup_v4(gen, bpf_ntohl(ip4));
+		} else {
+			cls = lookup_v6(gen, &p.saddr);
+		}
+		if (cls) {
+			cls = (cls & BW_T24_INDEX) + gen * BW_CLASS_MAX;
+			lc = bpf_map_lookup_elem(&bw_lclass, &cls);
+		}
+	}
+	if (lc && lc->mask) {
+		list_mask = lc->mask;
+		list_action = lc->action;
+		count_lists(list_mask, list_action == BW_LACT_DROP);
+		if (list_action == BW_LACT_ALLOW) {
+			count(BW_CNT_PASS_ALLOWLIST, bytes);
+			return XDP_PASS;
+		}
+		if (list_action == BW_LACT_DROP) {
+			count(BW_CNT_DROP_BLOCKLIST, bytes);
+			return XDP_DROP;
+		}
 	}
 
 	now = bpf_ktime_get_boot_ns();
@@ -411,8 +686,9 @@ int botwall_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	if (cfg->flags & BW_CFG_F_SAMPLING)
-		sample(ctx, &p, th, payload_off, payload_len, cfg->sample_cap, now);
+	if ((cfg->flags & BW_CFG_F_SAMPLING) || list_action == BW_LACT_MONITOR)
+		sample(ctx, &p, th, payload_off, payload_len, cfg->sample_cap, now,
+		       list_mask, list_action);
 	count(BW_CNT_PASS_HTTP, bytes);
 	return XDP_PASS;
 }

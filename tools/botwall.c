@@ -18,11 +18,13 @@
 #include "addr.h"
 #include "botwall_abi.h"
 #include "log.h"
+#include "ltable.h"
 #include "maps.h"
 #include "names.h"
 
 static const char *pin_dir = BW_DEFAULT_PIN_DIR;
 static bool json, pretty;
+static int lstate_fd = -1;
 
 static void usage(FILE *out)
 {
@@ -38,6 +40,7 @@ static void usage(FILE *out)
 "  verdict list                   list verdicts pushed by the daemon\n"
 "  verdict add ADDR [TTL_SEC]     block one address (default TTL 600, 0 = forever)\n"
 "  verdict del ADDR...            remove verdicts\n"
+"  lists                          loaded lists (--list): category, action, hits, drops\n"
 "\n"
 "Options:\n"
 "  -d, --pin-dir DIR   where botwalld pinned its maps [" BW_DEFAULT_PIN_DIR "]\n"
@@ -243,6 +246,9 @@ static int cmd_list_edit(int fd, const char *what, int argc, char **argv)
 		bw_parse_prefix(argv[i], &cur, err, sizeof(err));
 		bw_format_prefix(&cur, buf, sizeof(buf));
 		if (argv[0][0] == 'a') {
+			/* The datapath skips the manual tries unless flagged. */
+			if (bw_lstate_flags(lstate_fd, BW_LS_F_MANUAL, 0))
+				return fail("%s add: writing %s: %s", what, BW_MAP_LSTATE, strerror(errno));
 			val.list_id = 0;
 			val.added_sec = (__u32)time(NULL);
 			if (bpf_map_update_elem(fd, &cur, &val, BPF_ANY))
@@ -258,6 +264,51 @@ static int cmd_list_edit(int fd, const char *what, int argc, char **argv)
 		}
 	}
 	return rc;
+}
+
+/* ---- lists ---- */
+
+static int cmd_lists(const struct bw_maps *m)
+{
+	struct bw_list_counter cnt[BW_LISTS_MAX];
+	cJSON *arr = json ? cJSON_CreateArray() : NULL;
+	struct bw_lstate ls = {};
+	__u32 zero = 0;
+
+	if (bw_read_list_counters(m->lstats, cnt) || bpf_map_lookup_elem(m->lstate, &zero, &ls))
+		return fail("reading the list maps: %s", strerror(errno));
+	if (!arr)
+		printf("%-3s %-24s %-18s %-10s %10s %14s %14s\n", "id", "name", "category", "action",
+		       "prefixes", "hits", "drops");
+	for (__u32 id = 0; id < BW_LISTS_MAX; id++) {
+		struct bw_list_info li;
+
+		if (bpf_map_lookup_elem(m->lists, &id, &li) || !li.used)
+			continue;
+		li.name[BW_LIST_NAME_MAX - 1] = '\0';
+		if (arr) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(o, "id", id);
+			cJSON_AddStringToObject(o, "name", li.name);
+			cJSON_AddStringToObject(o, "category", bw_lcat_name(li.category));
+			cJSON_AddStringToObject(o, "action", bw_lact_name(li.action));
+			cJSON_AddNumberToObject(o, "prefixes", li.prefixes);
+			cJSON_AddNumberToObject(o, "loaded_sec", (double)li.loaded_sec);
+			cJSON_AddNumberToObject(o, "hits", (double)cnt[id].hits);
+			cJSON_AddNumberToObject(o, "drops", (double)cnt[id].drops);
+			cJSON_AddItemToArray(arr, o);
+		} else {
+			printf("%-3u %-24s %-18s %-10s %10u %14llu %14llu\n", id, li.name,
+			       bw_lcat_name(li.category), bw_lact_name(li.action), li.prefixes,
+			       (unsigned long long)cnt[id].hits, (unsigned long long)cnt[id].drops);
+		}
+	}
+	if (arr)
+		print_json(arr);
+	else
+		printf("generation %u, %llu reloads\n", ls.gen, (unsigned long long)ls.seq);
+	return 0;
 }
 
 /* ---- verdicts ---- */
@@ -386,14 +437,17 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[optind++];
 	if (strcmp(cmd, "stats") && strcmp(cmd, "block") && strcmp(cmd, "allow") &&
-	    strcmp(cmd, "verdict")) {
+	    strcmp(cmd, "verdict") && strcmp(cmd, "lists")) {
 		fail("unknown command '%s' (see --help)", cmd);
 		return 2;
 	}
 	if (bw_maps_open(pin_dir, &m, err, sizeof(err)))
 		return fail("%s", err);
+	lstate_fd = m.lstate;
 
-	if (!strcmp(cmd, "stats")) {
+	if (!strcmp(cmd, "lists")) {
+		rc = optind < argc ? fail("lists: unexpected argument '%s'", argv[optind]) : cmd_lists(&m);
+	} else if (!strcmp(cmd, "stats")) {
 		rc = optind < argc ? fail("stats: unexpected argument '%s'", argv[optind]) : cmd_stats(&m);
 	} else if (!strcmp(cmd, "block")) {
 		rc = cmd_list_edit(m.block, "block", argc - optind, argv + optind);

@@ -20,6 +20,7 @@
 #include "lists.h"
 #include "loader.h"
 #include "log.h"
+#include "ltable.h"
 #include "maps.h"
 #include "names.h"
 #include "score.h"
@@ -38,6 +39,9 @@ struct daemon {
 	const char *pin_dir;
 	enum bw_xdp_mode mode;
 	struct list_files block, allow;
+	struct bw_list_def ldefs[BW_LISTS_MAX]; /* --list; .set unused here */
+	const char *lpaths[BW_LISTS_MAX];
+	size_t nlists;
 	__u16 ports[BW_MAX_PORTS];
 	size_t nports;
 	unsigned int threshold;
@@ -76,6 +80,11 @@ static void usage(FILE *out)
 "  -d, --pin-dir DIR        where maps are pinned [" BW_DEFAULT_PIN_DIR "]\n"
 "  -b, --blocklist FILE     prefixes to drop, one address/CIDR per line (repeatable)\n"
 "  -a, --allowlist FILE     prefixes never filtered (repeatable)\n"
+"                           (these two stay editable live with botwall block/allow)\n"
+"  -l, --list NAME:CATEGORY:ACTION:FILE\n"
+"                           a large list in the scalable table (repeatable, up to 64);\n"
+"                           CATEGORY: blocklist tor vpn proxy hosting ai_crawler_ranges\n"
+"                           good_bot_ranges custom; ACTION: drop monitor rate_limit allow\n"
 "  -p, --port PORT          TCP port whose HTTP requests are sampled (repeatable) [80]\n"
 "  -t, --threshold SCORE    block at this score, 1-100 [80]\n"
 "      --verdict-ttl SEC    how long a block verdict lasts, 1-604800 [600]\n"
@@ -116,6 +125,53 @@ static void add_list(struct list_files *l, const char *opt, const char *path)
 	l->paths[l->n++] = path;
 }
 
+/* --list NAME:CATEGORY:ACTION:FILE (the file may contain ':'). */
+static void add_table_list(struct daemon *d, const char *arg)
+{
+	char buf[4096], *name, *cat, *act, *path, *save = NULL;
+	struct bw_list_def *l;
+	int c, a;
+
+	if (d->nlists == BW_LISTS_MAX) {
+		bw_err("--list: at most %d lists", BW_LISTS_MAX);
+		exit(2);
+	}
+	snprintf(buf, sizeof(buf), "%s", arg);
+	name = strtok_r(buf, ":", &save);
+	cat = strtok_r(NULL, ":", &save);
+	act = strtok_r(NULL, ":", &save);
+	path = strtok_r(NULL, "", &save);
+	if (!name || !cat || !act || !path || !*path) {
+		bw_err("--list: '%s' is not NAME:CATEGORY:ACTION:FILE", arg);
+		exit(2);
+	}
+	if (strlen(name) >= BW_LIST_NAME_MAX) {
+		bw_err("--list: name '%s' longer than %d characters", name, BW_LIST_NAME_MAX - 1);
+		exit(2);
+	}
+	c = bw_lcat_parse(cat);
+	a = bw_lact_parse(act);
+	if (c < 0) {
+		bw_err("--list %s: unknown category '%s'", name, cat);
+		exit(2);
+	}
+	if (a < 0) {
+		bw_err("--list %s: unknown action '%s' (drop, monitor, rate_limit, allow)", name, act);
+		exit(2);
+	}
+	for (size_t i = 0; i < d->nlists; i++)
+		if (!strcmp(d->ldefs[i].name, name)) {
+			bw_err("--list: name '%s' used twice", name);
+			exit(2);
+		}
+	l = &d->ldefs[d->nlists];
+	l->id = (__u32)d->nlists;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	l->category = (__u8)c;
+	l->action = (__u8)a;
+	d->lpaths[d->nlists++] = strdup(path);
+}
+
 static void parse_args(struct daemon *d, int argc, char **argv)
 {
 	enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP };
@@ -125,6 +181,7 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		{ "pin-dir", required_argument, NULL, 'd' },
 		{ "blocklist", required_argument, NULL, 'b' },
 		{ "allowlist", required_argument, NULL, 'a' },
+		{ "list", required_argument, NULL, 'l' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "verdict-ttl", required_argument, NULL, OPT_TTL },
@@ -145,7 +202,7 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 	d->sample_bytes = BW_SAMPLE_CAP;
 	d->sampling = true;
 
-	while ((c = getopt_long(argc, argv, "i:m:d:b:a:p:t:vqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:m:d:b:a:l:p:t:vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': d->iface = optarg; break;
 		case 'm':
@@ -160,6 +217,7 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		case 'd': d->pin_dir = optarg; break;
 		case 'b': add_list(&d->block, "blocklist", optarg); break;
 		case 'a': add_list(&d->allow, "allowlist", optarg); break;
+		case 'l': add_table_list(d, optarg); break;
 		case 'p':
 			if (d->nports == BW_MAX_PORTS) {
 				bw_err("--port: at most %d ports", BW_MAX_PORTS);
@@ -242,6 +300,46 @@ static int sync_lists(int map_fd, struct parsed_lists *pl, const char *kind)
 			kind, pl->total, pl->n, res.removed);
 	}
 	parsed_free(pl);
+	return rc;
+}
+
+/* Parses every --list file; one bad file refuses them all (the table in
+ * force stays), otherwise compiles and flips to the new generation. */
+static int load_table(struct daemon *d)
+{
+	struct bw_prefix_set sets[BW_LISTS_MAX] = {};
+	struct bw_list_def defs[BW_LISTS_MAX];
+	struct bw_ltable_fds fds = {
+		.lstate = d->maps.lstate, .lclass = d->maps.lclass, .lists = d->maps.lists,
+		.v4t24 = d->maps.v4t24, .v4t8 = d->maps.v4t8, .v4host = d->maps.v4host,
+		.v6bkt = d->maps.v6bkt, .v6pfx = d->maps.v6pfx,
+	};
+	struct bw_ltable_stats st;
+	char err[512];
+	int rc = -1;
+
+	if (!d->nlists)
+		return 0;
+	for (size_t i = 0; i < d->nlists; i++) {
+		if (bw_list_parse_file(d->lpaths[i], &sets[i], err, sizeof(err))) {
+			bw_err("list %s: %s", d->ldefs[i].name, err);
+			goto out;
+		}
+		defs[i] = d->ldefs[i];
+		defs[i].set = &sets[i];
+	}
+	if (bw_ltable_apply(&fds, defs, d->nlists, &st, err, sizeof(err))) {
+		bw_err("lists: %s", err);
+		goto out;
+	}
+	bw_info("lists: %zu in force (generation %u): %zu IPv4 prefixes (%zu hosts, %zu tbl8 groups), "
+		"%zu IPv6 prefixes (%zu buckets), %zu classes, %.0f ms build + %.0f ms write, %.1f MiB",
+		d->nlists, st.gen, st.v4_prefixes, st.v4_hosts, st.t8_groups, st.v6_prefixes,
+		st.v6_buckets, st.classes, st.build_ms, st.write_ms, st.map_bytes / 1048576.0);
+	rc = 0;
+out:
+	for (size_t i = 0; i < d->nlists; i++)
+		bw_prefix_set_free(&sets[i]);
 	return rc;
 }
 
@@ -343,6 +441,8 @@ static void reload(struct daemon *d)
 		sync_lists(d->maps.allow, &pl, "allowlist");
 	else
 		bw_err("allowlist not reloaded: the previous contents stay in force");
+	if (load_table(d))
+		bw_err("lists not reloaded: the previous lists stay in force");
 }
 
 static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists *allow)
@@ -362,8 +462,16 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 		bw_err("writing the datapath config: %s", strerror(errno));
 		return -1;
 	}
+	/* The datapath probes the LPM tries only with this flag. */
+	if ((block->n || allow->n) &&
+	    bw_lstate_flags(d->maps.lstate, BW_LS_F_MANUAL, 0)) {
+		bw_err("writing %s: %s", BW_MAP_LSTATE, strerror(errno));
+		return -1;
+	}
 	if (sync_lists(d->maps.block, block, "blocklist") ||
 	    sync_lists(d->maps.allow, allow, "allowlist"))
+		return -1;
+	if (load_table(d))
 		return -1;
 
 	rb = ring_buffer__new(d->maps.samples, on_sample, d, NULL);

@@ -293,6 +293,8 @@ void bw_loader_unpin(struct bw_loader *L)
 	static const char *const names[] = {
 		BW_MAP_COUNTERS, BW_MAP_ALLOW, BW_MAP_BLOCK, BW_MAP_VERDICTS,
 		BW_MAP_SAMPLES, BW_MAP_CONFIG, BW_MAP_SCORESTATS,
+		BW_MAP_LSTATE, BW_MAP_LCLASS, BW_MAP_LISTS, BW_MAP_LSTATS,
+		BW_MAP_V4T24, BW_MAP_V4T8, BW_MAP_V4HOST, BW_MAP_V6BKT, BW_MAP_V6PFX,
 	};
 	char path[4096];
 

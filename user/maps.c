@@ -33,7 +33,16 @@ int bw_maps_open(const char *pin_dir, struct bw_maps *m, char *err, size_t errle
 	    open_pinned(pin_dir, BW_MAP_VERDICTS, &m->verdicts, err, errlen) ||
 	    open_pinned(pin_dir, BW_MAP_SAMPLES, &m->samples, err, errlen) ||
 	    open_pinned(pin_dir, BW_MAP_CONFIG, &m->config, err, errlen) ||
-	    open_pinned(pin_dir, BW_MAP_SCORESTATS, &m->scorestats, err, errlen)) {
+	    open_pinned(pin_dir, BW_MAP_SCORESTATS, &m->scorestats, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_LSTATE, &m->lstate, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_LCLASS, &m->lclass, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_LISTS, &m->lists, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_LSTATS, &m->lstats, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_V4T24, &m->v4t24, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_V4T8, &m->v4t8, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_V4HOST, &m->v4host, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_V6BKT, &m->v6bkt, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_V6PFX, &m->v6pfx, err, errlen)) {
 		bw_maps_close(m);
 		return -1;
 	}
@@ -141,4 +150,40 @@ int bw_verdict_sweep(int fd, uint64_t now_ns)
 			removed++;
 	free(expired);
 	return removed;
+}
+
+int bw_read_list_counters(int fd, struct bw_list_counter out[BW_LISTS_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct bw_list_counter *per;
+
+	if (ncpu <= 0)
+		return -1;
+	per = calloc((size_t)ncpu, sizeof(*per));
+	if (!per)
+		return -1;
+	for (__u32 id = 0; id < BW_LISTS_MAX; id++) {
+		out[id].hits = out[id].drops = 0;
+		if (bpf_map_lookup_elem(fd, &id, per)) {
+			free(per);
+			return -1;
+		}
+		for (int c = 0; c < ncpu; c++) {
+			out[id].hits += per[c].hits;
+			out[id].drops += per[c].drops;
+		}
+	}
+	free(per);
+	return 0;
+}
+
+int bw_lstate_flags(int fd, __u32 set, __u32 clear)
+{
+	struct bw_lstate ls;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &ls))
+		return -1;
+	ls.flags = (ls.flags & ~clear) | set;
+	return bpf_map_update_elem(fd, &zero, &ls, BPF_ANY);
 }

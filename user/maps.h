@@ -9,6 +9,8 @@
 
 struct bw_maps {
 	int counters, allow, block, verdicts, samples, config, scorestats;
+	/* scalable lists (user/ltable.h) */
+	int lstate, lclass, lists, lstats, v4t24, v4t8, v4host, v6bkt, v6pfx;
 };
 
 /* Opens every pinned map under pin_dir. Returns 0, or -1 with a message
@@ -29,5 +31,10 @@ int bw_verdict_put(int fd, const struct bw_addr *addr, unsigned int ttl_sec,
 		   uint8_t reason, uint8_t score, uint8_t top_flag);
 /* Deletes expired verdicts; returns how many, or -1. */
 int bw_verdict_sweep(int fd, uint64_t now_ns);
+
+/* Sums the per-CPU per-list counters into out[BW_LISTS_MAX]. */
+int bw_read_list_counters(int fd, struct bw_list_counter out[BW_LISTS_MAX]);
+/* Sets or clears flag bits in bw_lstate (read-modify-write). */
+int bw_lstate_flags(int fd, __u32 set, __u32 clear);
 
 #endif
