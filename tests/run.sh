@@ -39,9 +39,12 @@ if selected unit; then
 fi
 if selected bpf; then
 	if [ "$(id -u)" = 0 ]; then
-		run_one bpf test_xdp build/tests/bpf/test_xdp
+		for t in build/tests/bpf/test_*; do
+			run_one bpf "$(basename "$t")" "$t"
+		done
 	else
 		echo "SKIP test_xdp: BPF_PROG_TEST_RUN needs root" | tee -a "$log"
+		echo "SKIP test_ltable: BPF_PROG_TEST_RUN needs root" | tee -a "$log"
 	fi
 fi
 if selected e2e; then
