@@ -292,14 +292,85 @@ static void build_free(struct build *b)
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
 
-static int build_v4(struct build *b, struct ent4 *e, size_t n, char *err, size_t errlen)
+/* Distinct /24s holding a prefix of length 25..thr-1 (e sorted by length). */
+static size_t groups_needed(const struct ent4 *e, size_t n, unsigned int thr, __u8 *seen)
+{
+	size_t g = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		__u32 s24 = e[i].ip >> 8;
+
+		if (e[i].len < 25 || e[i].len >= thr)
+			continue;
+		if (!(seen[s24 >> 3] & (1u << (s24 & 7)))) {
+			seen[s24 >> 3] |= (__u8)(1u << (s24 & 7));
+			g++;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		seen[e[i].ip >> 11] = 0;
+	return g;
+}
+
+/*
+ * /25-/31 need a 256-entry group per /24, and there are at most
+ * BW_T8_GROUPS_MAX groups. The longest of them are cheaper as host
+ * entries anyway (a /29 is 8 hosts): expand /29-/31 always, and shorter
+ * ones down to /25 (128 hosts) while the groups would not fit.
+ */
+static int expand_to_hosts(struct ent4 **pe, size_t *pn, char *err, size_t errlen)
+{
+	struct ent4 *e = *pe, *ne;
+	size_t n = *pn, extra = 0, k;
+	unsigned int thr = 29;
+	__u8 *seen = calloc(1u << 21, 1);
+
+	if (!seen) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	while (thr > 25 && groups_needed(e, n, thr, seen) > BW_T8_GROUPS_MAX)
+		thr--;
+	free(seen);
+	for (size_t i = 0; i < n; i++)
+		if (e[i].len >= thr && e[i].len < 32)
+			extra += (1u << (32 - e[i].len)) - 1;
+	if (!extra)
+		return 0;
+	ne = realloc(e, (n + extra) * sizeof(*e));
+	if (!ne) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	e = ne;
+	k = n;
+	for (size_t i = 0; i < n; i++) {
+		__u32 cnt;
+
+		if (e[i].len < thr || e[i].len >= 32)
+			continue;
+		cnt = 1u << (32 - e[i].len);
+		for (__u32 x = 1; x < cnt; x++)
+			e[k++] = (struct ent4){ .ip = e[i].ip + x, .len = 32, .id = e[i].id };
+		e[i].len = 32;
+	}
+	*pe = e;
+	*pn = k;
+	return 0;
+}
+
+static int build_v4(struct build *b, struct ent4 **pe, size_t n, char *err, size_t errlen)
 {
 	size_t i, j, start, nh = 0, gcap = 0;
+	struct ent4 *e;
 	int rc = -1;
 
 	b->any_v4 = n > 0;
 	if (!n)
 		return 0;
+	if (expand_to_hosts(pe, &n, err, errlen))
+		return -1;
+	e = *pe;
 	b->t24 = calloc((size_t)1 << 24, sizeof(*b->t24));
 	if (!b->t24)
 		FAIL("out of memory (tbl24)");
@@ -529,7 +600,7 @@ static int build_all(struct build *b, const struct bw_list_def *lists, size_t n,
 	}
 	st->v4_prefixes = n4;
 	st->v6_prefixes = n6;
-	if (build_v4(b, e4, n4, err, errlen) || build_v6(b, e6, n6, err, errlen))
+	if (build_v4(b, &e4, n4, err, errlen) || build_v6(b, e6, n6, err, errlen))
 		goto out;
 	rc = 0;
 out:
