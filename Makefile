@@ -85,3 +85,19 @@ vmtest: all $(TEST_BINS)
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- make bench: datapath benchmarks (tests/bench/, docs/benchmarks.md) ----
+.PHONY: bench
+BENCH_BIN := $(BUILD)/tests/bench/bench_datapath
+
+$(BUILD)/bench_ref.bpf.o: tests/bench/bench_ref.bpf.c bpf/botwall_abi.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench_ref.skel.h: $(BUILD)/bench_ref.bpf.o
+	$(BPFTOOL) gen skeleton $< name bench_ref_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/bench/bench_datapath.o: $(BUILD)/bench_ref.skel.h
+
+bench: all $(BENCH_BIN)
+	$(BENCH_BIN) $(BENCH_ARGS)

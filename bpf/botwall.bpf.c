@@ -388,18 +388,69 @@ static __always_inline __u32 lookup_v4(__u32 gen, __u32 ip)
 	return grp->e[ip & 255];
 }
 
+/* State of one IPv6 probe loop (bpf_loop callback context). */
+struct v6_probe {
+	__u64 hi, lo, lens0, lens1;
+	void *pf;
+	__u32 cls;
+	__u32 found;
+};
+
+/* One probe: the longest length still set in the bucket's bitmap. BPF has
+ * no clz; a 6-step binary search finds the top bit. Returns 1 to stop. */
+static long v6_probe_one(__u32 idx, void *arg)
+{
+	struct v6_probe *st = arg;
+	struct bw_v6_key key;
+	__u64 x, h = st->hi, l = 0;
+	__u32 bit = 0, len;
+	__u16 *c;
+
+	(void)idx;
+	if (!(st->lens0 | st->lens1))
+		return 1;
+	x = st->lens1 ? st->lens1 : st->lens0;
+	if (x >> 32) { bit += 32; x >>= 32; }
+	if (x >> 16) { bit += 16; x >>= 16; }
+	if (x >> 8) { bit += 8; x >>= 8; }
+	if (x >> 4) { bit += 4; x >>= 4; }
+	if (x >> 2) { bit += 2; x >>= 2; }
+	if (x >> 1) { bit += 1; }
+	if (st->lens1) {
+		st->lens1 &= ~(1ull << bit);
+		bit += 64;
+	} else {
+		st->lens0 &= ~(1ull << bit);
+	}
+	len = 33 + bit;
+	if (len > 128)
+		return 1;
+	if (len <= 64)
+		h = st->hi & (~0ull << (64 - len));
+	else
+		l = st->lo & (~0ull << (128 - len));
+	h = bpf_cpu_to_be64(h);
+	l = bpf_cpu_to_be64(l);
+	key.len = len;
+	__builtin_memcpy(key.addr, &h, 8);
+	__builtin_memcpy(&key.addr[8], &l, 8);
+	c = bpf_map_lookup_elem(st->pf, &key);
+	if (!c)
+		return 0;
+	st->cls = *c;
+	st->found = 1;
+	return 1;
+}
+
 /* IPv6: the /32 bucket says which longer lengths exist under it; those are
  * probed longest first (the stored class already includes every covering
  * prefix, so the first hit is the complete answer). */
 static __always_inline __u32 lookup_v6(__u32 gen, const struct bw_addr *a)
 {
+	struct v6_probe st;
 	struct bw_v6_bucket *b;
-	struct bw_v6_key key;
-	__u64 hi, lo, lens0, lens1;
-	void *bk, *pf;
-	__u32 top, cls;
-	__u16 *c;
-	int i;
+	void *bk;
+	__u32 top;
 
 	bk = bpf_map_lookup_elem(&bw_v6bkt, &gen);
 	if (!bk)
@@ -409,43 +460,21 @@ static __always_inline __u32 lookup_v6(__u32 gen, const struct bw_addr *a)
 	b = bpf_map_lookup_elem(bk, &top);
 	if (!b)
 		return 0;
-	cls = b->cls;
-	lens0 = b->lens[0];
-	lens1 = b->lens[1];
-	if (!(lens0 | lens1))
-		return cls;
-	pf = bpf_map_lookup_elem(&bw_v6pfx, &gen);
-	if (!pf)
-		return cls;
-	__builtin_memcpy(&hi, a->b, 8);
-	__builtin_memcpy(&lo, &a->b[8], 8);
-	hi = bpf_be64_to_cpu(hi);
-	lo = bpf_be64_to_cpu(lo);
-	key.len = 0;
-	for (i = 95; i >= 0; i--) {
-		__u32 len = 33 + i;
-		__u64 h = hi, l = 0;
-
-		if (i >= 64) {
-			if (!(lens1 & (1ull << (i - 64))))
-				continue;
-		} else if (!(lens0 & (1ull << i))) {
-			continue;
-		}
-		if (len <= 64)
-			h = hi & (~0ull << (64 - len));
-		else
-			l = lo & (~0ull << (128 - len));
-		h = bpf_cpu_to_be64(h);
-		l = bpf_cpu_to_be64(l);
-		key.len = len;
-		__builtin_memcpy(key.addr, &h, 8);
-		__builtin_memcpy(&key.addr[8], &l, 8);
-		c = bpf_map_lookup_elem(pf, &key);
-		if (c)
-			return *c;
-	}
-	return cls;
+	st.cls = b->cls;
+	st.lens0 = b->lens[0];
+	st.lens1 = b->lens[1];
+	if (!(st.lens0 | st.lens1))
+		return st.cls;
+	st.pf = bpf_map_lookup_elem(&bw_v6pfx, &gen);
+	if (!st.pf)
+		return st.cls;
+	st.found = 0;
+	__builtin_memcpy(&st.hi, a->b, 8);
+	__builtin_memcpy(&st.lo, &a->b[8], 8);
+	st.hi = bpf_be64_to_cpu(st.hi);
+	st.lo = bpf_be64_to_cpu(st.lo);
+	bpf_loop(96, v6_probe_one, &st, 0);
+	return st.cls;
 }
 
 /* Per-list hit (and drop) counters for every list in the mask. */
@@ -636,9 +665,11 @@ int botwall_xdp(struct xdp_md *ctx)
 		}
 	}
 
-	now = bpf_ktime_get_boot_ns();
+	/* The clock is read only when something needs it. */
+	now = 0;
 	v = bpf_map_lookup_elem(&bw_verdicts, &p.saddr);
 	if (v && v->action == BW_ACT_DROP) {
+		now = bpf_ktime_get_boot_ns();
 		if (v->expires_ns == 0 || v->expires_ns > now) {
 			count(BW_CNT_DROP_VERDICT, bytes);
 			return XDP_DROP;
@@ -686,6 +717,8 @@ int botwall_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
+	if (!now)
+		now = bpf_ktime_get_boot_ns();
 	if ((cfg->flags & BW_CFG_F_SAMPLING) || list_action == BW_LACT_MONITOR)
 		sample(ctx, &p, th, payload_off, payload_len, cfg->sample_cap, now,
 		       list_mask, list_action);
