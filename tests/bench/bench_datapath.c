@@ -20,7 +20,6 @@
 
 #include "addr.h"
 #include "bench_ref.skel.h"
-#include "botwall.skel.h"
 #include "lists.h"
 #include "ltable.h"
 #include "maps.h"
@@ -199,6 +198,46 @@ static double measure(int prog, const __u8 *p, size_t len, __u32 repeat, int wan
 	return v[n / 2];
 }
 
+
+/* Fill bench_addrs: half drawn from listed prefixes (random host bits),
+ * half uniformly random; v6 selects the family. */
+static void fill_addrs(int fd, const struct bw_prefix_set *s, bool v6)
+{
+	for (__u32 i = 0; i < 65536; i++) {
+		struct bw_addr a;
+
+		if (i & 1) {
+			const struct bw_lpm_key *k = &s->keys[rnd() % s->n];
+
+			memcpy(a.b, k->addr, 16);
+			for (unsigned int b = k->prefixlen / 8; b < 16; b++)
+				a.b[b] |= (__u8)(rnd() & (b == k->prefixlen / 8 ? 0xff >> (k->prefixlen % 8) : 0xff));
+		} else if (!v6) {
+			__u32 ip = 0x01000000u + rnd() % 0xdf000000u;
+
+			memset(a.b, 0, 10);
+			a.b[10] = a.b[11] = 0xff;
+			a.b[12] = ip >> 24; a.b[13] = ip >> 16; a.b[14] = ip >> 8; a.b[15] = ip;
+		} else {
+			for (int b = 0; b < 16; b++)
+				a.b[b] = (__u8)rnd();
+			a.b[0] = 0x20 | (a.b[0] & 0x0f);
+		}
+		bpf_map_update_elem(fd, &i, &a, BPF_ANY);
+	}
+}
+
+/* ns per lookup of 65536 different addresses in one run, loop cost removed. */
+static double per_lookup(int prog, int none, double *hits, __u64 *bss_hits)
+{
+	__u8 p[64] = {};
+	double t = measure(prog, p, sizeof(p), 1, XDP_PASS, "lookups");
+	double base = measure(none, p, sizeof(p), 1, XDP_PASS, "lookups none");
+
+	*hits = (double)*bss_hits / 65536.0;
+	return (t - base) / 65536.0;
+}
+
 /* ---- memory ---- */
 
 static size_t memlock(int fd)
@@ -255,7 +294,6 @@ int main(int argc, char **argv)
 {
 	struct bw_prefix_set s4 = {}, s6 = {}, p4 = {}, p6 = {};
 	struct bench_ref_bpf *ref;
-	struct botwall_bpf *skel;
 	struct bw_ltable_fds fds;
 	struct bw_ltable_stats st, st2;
 	struct bw_list_def defs[2];
@@ -318,35 +356,34 @@ int main(int argc, char **argv)
 	unlink(f4);
 	unlink(f6);
 
-	skel = botwall_bpf__open();
 	ref = bench_ref_bpf__open();
-	if (!skel || !ref) {
+	if (!ref) {
 		fprintf(stderr, "bench: cannot open the BPF objects\n");
 		return 1;
 	}
-	bpf_object__for_each_map(m, skel->obj)
+	bpf_object__for_each_map(m, ref->obj)
 		bpf_map__set_pin_path(m, NULL);
-	if (botwall_bpf__load(skel) || bench_ref_bpf__load(ref)) {
+	if (bench_ref_bpf__load(ref)) {
 		fprintf(stderr, "bench: load: %s (root needed)\n", strerror(errno));
 		return 1;
 	}
-	bw = bpf_program__fd(skel->progs.botwall_xdp);
+	bw = bpf_program__fd(ref->progs.botwall_xdp);
 	empty = bpf_program__fd(ref->progs.empty_xdp);
 	lpm = bpf_program__fd(ref->progs.lpm_xdp);
 	lpm_fd = bpf_map__fd(ref->maps.ref_lpm);
 	fds = (struct bw_ltable_fds){
-		.lstate = bpf_map__fd(skel->maps.bw_lstate), .lclass = bpf_map__fd(skel->maps.bw_lclass),
-		.lists = bpf_map__fd(skel->maps.bw_lists), .v4t24 = bpf_map__fd(skel->maps.bw_v4t24),
-		.v4t8 = bpf_map__fd(skel->maps.bw_v4t8), .v4host = bpf_map__fd(skel->maps.bw_v4host),
-		.v6bkt = bpf_map__fd(skel->maps.bw_v6bkt), .v6pfx = bpf_map__fd(skel->maps.bw_v6pfx),
+		.lstate = bpf_map__fd(ref->maps.bw_lstate), .lclass = bpf_map__fd(ref->maps.bw_lclass),
+		.lists = bpf_map__fd(ref->maps.bw_lists), .v4t24 = bpf_map__fd(ref->maps.bw_v4t24),
+		.v4t8 = bpf_map__fd(ref->maps.bw_v4t8), .v4host = bpf_map__fd(ref->maps.bw_v4host),
+		.v6bkt = bpf_map__fd(ref->maps.bw_v6bkt), .v6pfx = bpf_map__fd(ref->maps.bw_v6pfx),
 	};
 	{
 		struct bw_config c = { .http_ports = { 80 }, .sample_cap = BW_SAMPLE_CAP,
 				       .flags = BW_CFG_F_SAMPLING };
 
-		bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &c, BPF_ANY);
+		bpf_map_update_elem(bpf_map__fd(ref->maps.bw_config), &zero, &c, BPF_ANY);
 	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.bw_samples), on_sample, NULL, NULL);
+	rb = ring_buffer__new(bpf_map__fd(ref->maps.bw_samples), on_sample, NULL, NULL);
 
 	defs[0] = (struct bw_list_def){ .id = 0, .name = "feed-v4", .category = BW_LCAT_BLOCKLIST,
 					.action = BW_LACT_DROP, .set = &p4 };
@@ -385,7 +422,7 @@ int main(int argc, char **argv)
 		struct bw_addr a;
 
 		bw_parse_addr("192.0.2.99", &a, err, sizeof(err));
-		bpf_map_update_elem(bpf_map__fd(skel->maps.bw_verdicts), &a, &v, BPF_ANY);
+		bpf_map_update_elem(bpf_map__fd(ref->maps.bw_verdicts), &a, &v, BPF_ANY);
 	}
 
 	L[0] = pkt(P[0], "192.0.2.1", NULL);          /* allowed, clean /24     */
@@ -425,6 +462,19 @@ int main(int argc, char **argv)
 		double lb4 = measure(lpm, P[4], L[4], RL, XDP_DROP, "lpm listed v4");
 		double lb6 = measure(lpm, P[5], L[5], RL, XDP_DROP, "lpm listed v6");
 
+		double c4, c6, cl4, cl6, h4, h6, hl4, hl6;
+		int none = bpf_program__fd(ref->progs.lookup_none);
+		int lbw = bpf_program__fd(ref->progs.lookup_bw);
+		int llpm = bpf_program__fd(ref->progs.lookup_lpm);
+		int addrs = bpf_map__fd(ref->maps.bench_addrs);
+
+		fill_addrs(addrs, &s4, false);
+		c4 = per_lookup(lbw, none, &h4, &ref->bss->bench_hits);
+		cl4 = per_lookup(llpm, none, &hl4, &ref->bss->bench_hits);
+		fill_addrs(addrs, &s6, true);
+		c6 = per_lookup(lbw, none, &h6, &ref->bss->bench_hits);
+		cl6 = per_lookup(llpm, none, &hl6, &ref->bss->bench_hits);
+
 		for (int o = 0; o < 5; o++) {
 			int outer[] = { fds.v4t24, fds.v4t8, fds.v4host, fds.v6bkt, fds.v6pfx };
 
@@ -459,6 +509,12 @@ int main(int argc, char **argv)
 		       "v4 %.1fx, v6 %.1fx (goal >= 10)\n", a4 / e, l4 / a4, l6 / a6);
 		printf("        botwall allowed minus empty: v4 %.1f ns, v6 %.1f ns; LPM lookup minus empty: "
 		       "v4 %.1f ns, v6 %.1f ns\n", a4 - e, a6 - e, l4 - e, l6 - e);
+		printf("\nlookup only, 65536 different random sources per run (half inside a listed prefix):\n");
+		printf("%-44s %9s %9s %9s\n", "structure", "ns/lookup", "matched", "LPM/this");
+		printf("%-44s %9.1f %8.0f%% %9.1f\n", "botwall tables, IPv4", c4, h4 * 100, cl4 / c4);
+		printf("%-44s %9.1f %8.0f%% %9.1f\n", "plain LPM trie, IPv4", cl4, hl4 * 100, 1.0);
+		printf("%-44s %9.1f %8.0f%% %9.1f\n", "botwall tables, IPv6", c6, h6 * 100, cl6 / c6);
+		printf("%-44s %9.1f %8.0f%% %9.1f\n", "plain LPM trie, IPv6", cl6, hl6 * 100, 1.0);
 		printf("\nmemory (kernel memlock): botwall tables, one generation %.1f MiB "
 		       "(two kept: %.1f MiB); LPM trie %.1f MiB\n",
 		       mem_bw / 1048576.0, 2 * mem_bw / 1048576.0, mem_lpm / 1048576.0);
@@ -470,7 +526,6 @@ int main(int argc, char **argv)
 	}
 	ring_buffer__free(rb);
 	bench_ref_bpf__destroy(ref);
-	botwall_bpf__destroy(skel);
 	bw_prefix_set_free(&s4);
 	bw_prefix_set_free(&s6);
 	bw_prefix_set_free(&p4);

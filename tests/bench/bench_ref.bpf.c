@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Reference programs for make bench: an empty XDP program (the floor of
- * BPF_PROG_TEST_RUN) and a minimal one that drops sources found in a plain
- * BPF LPM trie, the structure botwall's list tables replace.
+ * Programs for make bench, in one object with the real datapath (included
+ * below, so the bench measures exactly bpf/botwall.bpf.c):
+ *  - empty_xdp: the floor of BPF_PROG_TEST_RUN;
+ *  - lpm_xdp: drops sources found in a plain BPF LPM trie, the structure
+ *    botwall's list tables replace;
+ *  - lookup_bw / lookup_lpm / lookup_none: BENCH_N lookups of different
+ *    random addresses in one run (bpf_loop), so caches are as cold as the
+ *    table size makes them; the same packet repeated would keep the few
+ *    cache lines of one lookup path hot and flatter any structure.
  */
-#include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
+#include "../../bpf/botwall.bpf.c"
 
-#include "botwall_abi.h"
-
-char LICENSE[] SEC("license") = "GPL";
+#define BENCH_ADDRS 65536
+#define BENCH_N     65536
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -58,4 +58,79 @@ int lpm_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	return bpf_map_lookup_elem(&ref_lpm, &key) ? XDP_DROP : XDP_PASS;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BENCH_ADDRS);
+	__type(key, __u32);
+	__type(value, struct bw_addr);
+} bench_addrs SEC(".maps");
+
+__u64 bench_hits;
+
+struct lctx {
+	__u32 gen;
+	__u32 kind;     /* 0 none, 1 botwall tables, 2 LPM trie */
+	__u64 hits;
+};
+
+static long lookup_one(__u32 i, void *arg)
+{
+	struct lctx *c = arg;
+	__u32 k = i & (BENCH_ADDRS - 1), ip;
+	struct bw_addr *a = bpf_map_lookup_elem(&bench_addrs, &k);
+
+	if (!a)
+		return 1;
+	if (c->kind == 1) {
+		if (a->b[10] == 0xff && a->b[11] == 0xff && !a->b[0]) {
+			__builtin_memcpy(&ip, &a->b[12], 4);
+			c->hits += lookup_v4(c->gen, bpf_ntohl(ip)) != 0;
+		} else {
+			c->hits += lookup_v6(c->gen, a) != 0;
+		}
+	} else if (c->kind == 2) {
+		struct bw_lpm_key key = { .prefixlen = 128 };
+
+		__builtin_memcpy(key.addr, a->b, 16);
+		c->hits += bpf_map_lookup_elem(&ref_lpm, &key) != NULL;
+	} else {
+		c->hits += a->b[15] & 1;
+	}
+	return 0;
+}
+
+static __always_inline int run_lookups(__u32 kind)
+{
+	struct lctx c = { .kind = kind };
+	__u32 zero = 0;
+	struct bw_lstate *ls = bpf_map_lookup_elem(&bw_lstate, &zero);
+
+	if (ls)
+		c.gen = ls->gen & 1;
+	bpf_loop(BENCH_N, lookup_one, &c, 0);
+	bench_hits = c.hits;
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int lookup_none(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return run_lookups(0);
+}
+
+SEC("xdp")
+int lookup_bw(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return run_lookups(1);
+}
+
+SEC("xdp")
+int lookup_lpm(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return run_lookups(2);
 }
