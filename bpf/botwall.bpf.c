@@ -128,10 +128,11 @@ struct t8_inner {
 };
 
 struct v4host_inner {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(__u16));
+	__uint(value_size, sizeof(struct bw_host_bucket));
 };
 
 struct v6bkt_inner {
@@ -353,13 +354,34 @@ static __always_inline int parse_l2_l3(void *data, void *data_end, struct pkt *p
 
 /* IPv4 list lookup: one chunk read, then the /32 hash only if this /24 has
  * host entries, then a tbl8 group only for /25-/31. Returns a class, 0 = none. */
-static __always_inline __u32 lookup_v4(__u32 gen, __u32 ip)
+/* Searches one bucket of the host table. Found: class << 2 (a listed
+ * host's class is never 0). Not found: the bucket's BW_HS_OVERFLOW bit
+ * (2 or 0), telling the caller whether the h2 bucket may hold it. */
+static __always_inline __u32 host_find(void *inner, __u32 ip, __u32 b)
+{
+	struct bw_host_bucket *bk = bpf_map_lookup_elem(inner, &b);
+	__u64 want = (__u64)ip << 32;
+	int i;
+
+	if (!bk)
+		return 0;
+#pragma unroll
+	for (i = 0; i < BW_HOST_SLOTS; i++) {
+		__u64 s = bk->s[i];
+
+		if ((s & 0xffffffff00000000ull) == want && (s & BW_HS_USED))
+			return (((__u32)s >> 16) & BW_T24_INDEX) << 2;
+	}
+	return (__u32)(bk->s[0] & BW_HS_OVERFLOW);
+}
+
+static __always_inline __u32 lookup_v4(__u32 gen, __u32 ip, __u32 host_mask)
 {
 	struct bw_t24_chunk *ch;
 	struct bw_t8_group *grp;
 	void *t24, *inner;
-	__u32 ci = ip >> 12, g;
-	__u16 e, *c;
+	__u32 ci = ip >> 12, g, c;
+	__u16 e;
 
 	t24 = bpf_map_lookup_elem(&bw_v4t24, &gen);
 	if (!t24)
@@ -371,9 +393,11 @@ static __always_inline __u32 lookup_v4(__u32 gen, __u32 ip)
 	if (e & BW_T24_HOST) {
 		inner = bpf_map_lookup_elem(&bw_v4host, &gen);
 		if (inner) {
-			c = bpf_map_lookup_elem(inner, &ip);
-			if (c)
-				return *c;
+			c = host_find(inner, ip, BW_HOST_HASH(ip, BW_HOST_K1) & host_mask);
+			if (c == BW_HS_OVERFLOW)
+				c = host_find(inner, ip, BW_HOST_HASH(ip, BW_HOST_K2) & host_mask);
+			if (c > BW_HS_OVERFLOW)
+				return c >> 2;
 		}
 	}
 	if (!(e & BW_T24_GROUP))
@@ -642,7 +666,7 @@ int botwall_xdp(struct xdp_md *ctx)
 
 		if (p.family == 4) {
 			__builtin_memcpy(&ip4, &p.saddr.b[12], 4);
-			cls = lookup_v4(gen, bpf_ntohl(ip4));
+			cls = lookup_v4(gen, bpf_ntohl(ip4), ls->host_mask[gen]);
 		} else {
 			cls = lookup_v6(gen, &p.saddr);
 		}

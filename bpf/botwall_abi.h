@@ -198,8 +198,11 @@ struct bw_score_stats {
  * u16 entries indexed by the top 24 address bits. An entry is a class index
  * (0 = no list), or with BW_T24_GROUP the index of a 256-entry group in
  * bw_v4t8[gen] for /25-/31; BW_T24_HOST says "some /32 of this /24 is in the
- * exact hash bw_v4host[gen]" (probed first, its class already includes the
- * covering prefixes). A class (bw_lclass[gen * BW_CLASS_MAX + c]) is a mask of
+ * exact table bw_v4host[gen]" (probed first, its class already includes the
+ * covering prefixes). That table is a bucketized hash in an array: 64-byte
+ * buckets (one cache line) of 8 slots, an address lives in bucket h1 or,
+ * if h1 overflowed (flag in slot 0), h2 -- 8 bytes per host instead of the
+ * ~80 of a kernel hash element. A class (bw_lclass[gen * BW_CLASS_MAX + c]) is a mask of
  * lists plus the strongest action, precomputed in userspace.
  * IPv6: bw_v6bkt[gen] hashes the top 32 bits to a bucket with the class of the
  * best prefix <= /32 and a bitmap of the longer lengths present under it;
@@ -211,7 +214,7 @@ struct bw_score_stats {
 #define BW_MAP_LSTATS   "bw_lstats"   /* per-CPU array: per-list counters*/
 #define BW_MAP_V4T24    "bw_v4t24"    /* array of maps[2]: tbl24         */
 #define BW_MAP_V4T8     "bw_v4t8"     /* array of maps[2]: tbl8 groups   */
-#define BW_MAP_V4HOST   "bw_v4host"   /* array of maps[2]: /32 hash      */
+#define BW_MAP_V4HOST   "bw_v4host"   /* array of maps[2]: /32 buckets   */
 #define BW_MAP_V6BKT    "bw_v6bkt"    /* array of maps[2]: /32 buckets   */
 #define BW_MAP_V6PFX    "bw_v6pfx"    /* array of maps[2]: /33-/128 hash */
 
@@ -252,6 +255,20 @@ struct bw_lstate {
 	__u32 gen;           /* 0 or 1: generation the datapath uses        */
 	__u32 flags;         /* BW_LS_F_*                                   */
 	__u64 seq;           /* bumped on every flip                        */
+	__u32 host_mask[2];  /* per gen: bw_v4host buckets - 1 (power of 2) */
+};
+
+/* IPv4 host slot: address << 32 | class << 16 | BW_HS_USED; slot 0 of a
+ * bucket also carries BW_HS_OVERFLOW: "look in the h2 bucket too". */
+#define BW_HOST_SLOTS    8
+#define BW_HS_USED       0x1ull
+#define BW_HS_OVERFLOW   0x2ull
+#define BW_HOST_K1       0x9E3779B1u
+#define BW_HOST_K2       0x85EBCA77u
+#define BW_HOST_HASH(ip, k) (((ip) * (k)) ^ (((ip) * (k)) >> 15))
+
+struct bw_host_bucket {
+	__u64 s[BW_HOST_SLOTS];
 };
 #define BW_LS_F_MANUAL 0x1u  /* bw_allow/bw_block may hold entries: probe them */
 
@@ -306,7 +323,8 @@ _Static_assert((BW_SAMPLE_CAP & (BW_SAMPLE_CAP - 1)) == 0, "sample cap: power of
 _Static_assert(BW_FLAG__MAX <= BW_FLAG_SLOTS, "too many flags");
 _Static_assert(sizeof(struct bw_score_stats) ==
 	       8 * (BW_FLAG_SLOTS + BW_BUCKET__MAX + 5), "bw_score_stats");
-_Static_assert(sizeof(struct bw_lstate) == 16, "bw_lstate");
+_Static_assert(sizeof(struct bw_lstate) == 24, "bw_lstate");
+_Static_assert(sizeof(struct bw_host_bucket) == 64, "bw_host_bucket: one cache line");
 _Static_assert(sizeof(struct bw_list_class) == 16, "bw_list_class");
 _Static_assert(sizeof(struct bw_list_info) == 48, "bw_list_info");
 _Static_assert(sizeof(struct bw_list_counter) == 16, "bw_list_counter");

@@ -264,9 +264,11 @@ struct build {
 	__u16 *t24;                  /* 2^24 entries: class | flags */
 	struct bw_t8_group *groups;
 	size_t ngroups;
-	__u32 *hkeys;                /* v4 /32 hash */
+	__u32 *hkeys;                /* v4 /32 hosts ... */
 	__u16 *hvals;
 	size_t nhosts;
+	struct bw_host_bucket *hb;   /* ... placed in buckets */
+	size_t nhb;
 	__u32 *bkeys;                /* v6 buckets */
 	struct bw_v6_bucket *bvals;
 	size_t nbkts;
@@ -283,11 +285,63 @@ static void build_free(struct build *b)
 	free(b->groups);
 	free(b->hkeys);
 	free(b->hvals);
+	free(b->hb);
 	free(b->bkeys);
 	free(b->bvals);
 	free(b->pkeys);
 	free(b->pvals);
 	memset(b, 0, sizeof(*b));
+}
+
+/* ---- the IPv4 host table ---- */
+
+static int host_put(struct bw_host_bucket *hb, __u8 *used, __u32 b, __u32 ip, __u16 cls)
+{
+	if (used[b] >= BW_HOST_SLOTS)
+		return -1;
+	hb[b].s[used[b]] |= (__u64)ip << 32 | (__u64)cls << 16 | BW_HS_USED;
+	used[b]++;
+	return 0;
+}
+
+/* Buckets for a load of at most 1/2 (of 8-slot buckets, 2 choices): a
+ * bucket pair both full is then very rare; if it happens, double. */
+static int place_hosts(struct build *b)
+{
+	size_t nb = 1;
+
+	while (nb * BW_HOST_SLOTS < b->nhosts * 2)
+		nb *= 2;
+	for (int attempt = 0; attempt < 4; attempt++, nb *= 2) {
+		__u8 *used = calloc(nb, 1);
+		struct bw_host_bucket *hb = calloc(nb, sizeof(*hb));
+		size_t i;
+
+		if (!used || !hb) {
+			free(used);
+			free(hb);
+			return -ENOMEM;
+		}
+		for (i = 0; i < b->nhosts; i++) {
+			__u32 ip = b->hkeys[i];
+			__u32 b1 = BW_HOST_HASH(ip, BW_HOST_K1) & (__u32)(nb - 1);
+			__u32 b2 = BW_HOST_HASH(ip, BW_HOST_K2) & (__u32)(nb - 1);
+
+			if (!host_put(hb, used, b1, ip, b->hvals[i]))
+				continue;
+			hb[b1].s[0] |= BW_HS_OVERFLOW;
+			if (host_put(hb, used, b2, ip, b->hvals[i]))
+				break;
+		}
+		free(used);
+		if (i == b->nhosts) {
+			b->hb = hb;
+			b->nhb = nb;
+			return 0;
+		}
+		free(hb);
+	}
+	return -E2BIG;
 }
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
@@ -450,6 +504,8 @@ static int build_v4(struct build *b, struct ent4 **pe, size_t n, char *err, size
 	b->nhosts = nh;
 	if (b->cls->full)
 		FAIL("more than %u distinct list combinations", BW_CLASS_MAX);
+	if (nh && place_hosts(b))
+		FAIL("cannot place %zu IPv4 host entries", nh);
 	rc = 0;
 out:
 	return rc;
@@ -720,11 +776,21 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 			st->map_bytes += b.ngroups * sizeof(struct bw_t8_group);
 		}
 		if (b.nhosts) {
-			host = new_inner(BPF_MAP_TYPE_HASH, "bw_host_gen", 4, 2, b.nhosts, err, errlen);
-			if (host < 0 || put_batch(host, b.hkeys, b.hvals, 4, 2, b.nhosts,
-						  "ipv4 hosts", err, errlen))
+			__u32 *hk = malloc(b.nhb * sizeof(*hk));
+
+			for (size_t i = 0; hk && i < b.nhb; i++)
+				hk[i] = (__u32)i;
+			host = hk ? new_inner(BPF_MAP_TYPE_ARRAY, "bw_host_gen", 4,
+					      sizeof(struct bw_host_bucket), b.nhb, err, errlen) : -1;
+			if (!hk)
+				snprintf(err, errlen, "out of memory");
+			if (host < 0 || put_batch(host, hk, b.hb, 4, sizeof(struct bw_host_bucket),
+						  b.nhb, "ipv4 hosts", err, errlen)) {
+				free(hk);
 				goto out;
-			st->map_bytes += b.nhosts * (4 + 8 + 48); /* key, value, htab_elem */
+			}
+			free(hk);
+			st->map_bytes += b.nhb * sizeof(struct bw_host_bucket);
 		}
 	}
 	if (b.nbkts) {
@@ -771,6 +837,7 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 		FAIL("reading %s: %s", BW_MAP_LSTATE, strerror(errno));
 	ls.gen = gen;
 	ls.seq++;
+	ls.host_mask[gen] = b.nhb ? (__u32)(b.nhb - 1) : 0;
 	if (bpf_map_update_elem(fds->lstate, &zero, &ls, BPF_ANY))
 		FAIL("switching generation: %s", strerror(errno));
 

@@ -71,6 +71,7 @@ __u64 bench_hits;
 
 struct lctx {
 	__u32 gen;
+	__u32 host_mask;
 	__u32 kind;     /* 0 none, 1 botwall tables, 2 LPM trie */
 	__u64 hits;
 };
@@ -86,7 +87,7 @@ static long lookup_one(__u32 i, void *arg)
 	if (c->kind == 1) {
 		if (a->b[10] == 0xff && a->b[11] == 0xff && !a->b[0]) {
 			__builtin_memcpy(&ip, &a->b[12], 4);
-			c->hits += lookup_v4(c->gen, bpf_ntohl(ip)) != 0;
+			c->hits += lookup_v4(c->gen, bpf_ntohl(ip), c->host_mask) != 0;
 		} else {
 			c->hits += lookup_v6(c->gen, a) != 0;
 		}
@@ -107,8 +108,10 @@ static __always_inline int run_lookups(__u32 kind)
 	__u32 zero = 0;
 	struct bw_lstate *ls = bpf_map_lookup_elem(&bw_lstate, &zero);
 
-	if (ls)
+	if (ls) {
 		c.gen = ls->gen & 1;
+		c.host_mask = ls->host_mask[c.gen];
+	}
 	bpf_loop(BENCH_N, lookup_one, &c, 0);
 	bench_hits = c.hits;
 	return XDP_PASS;

@@ -371,6 +371,93 @@ static void test_random_vs_reference(void)
 		bw_prefix_set_free(&sets[l]);
 }
 
+/* 3000 listed hosts in one /20 (buckets overflow into their h2 choice):
+ * every listed host drops, every other address of the /20 passes. */
+static void test_many_hosts(void)
+{
+	static __u8 listed[4096];
+	struct bw_prefix_set hs = {};
+	struct bw_list_def d = { .id = 4, .name = "hosts", .action = BW_LACT_DROP, .set = &hs };
+	int wrong = 0;
+
+	memset(listed, 0, sizeof(listed));
+	for (int i = 0; i < 3000; i++) {
+		__u32 x = rnd() & 4095;
+		struct bw_lpm_key k = { .prefixlen = 128 };
+
+		listed[x] = 1;
+		k.addr[10] = k.addr[11] = 0xff;
+		k.addr[12] = 198; k.addr[13] = 51; k.addr[14] = (__u8)(96 + (x >> 8)); k.addr[15] = (__u8)x;
+		bw_prefix_set_add(&hs, &k);
+	}
+	bw_prefix_set_finish(&hs);
+	CHECK_EQ(apply(&d, 1), 0);
+	for (__u32 x = 0; x < 4096; x++) {
+		struct bw_addr a = {};
+		int v;
+
+		a.b[10] = a.b[11] = 0xff;
+		a.b[12] = 198; a.b[13] = 51; a.b[14] = (__u8)(96 + (x >> 8)); a.b[15] = (__u8)x;
+		v = run_addr(&a);
+		if (v != (listed[x] ? XDP_DROP : XDP_PASS) && wrong++ < 5)
+			printf("  198.51.%u.%u: verdict %d\n", 96 + (x >> 8), x & 255, v);
+		if ((x & 255) == 255)
+			drain();
+	}
+	CHECK_EQ(wrong, 0);
+	bw_prefix_set_free(&hs);
+}
+
+/* 12 hosts (-> 4 buckets) whose first-choice bucket is 0 and second 1:
+ * 4 must go to bucket 1, and the datapath must follow the overflow flag. */
+static void test_host_bucket_overflow(void)
+{
+	struct bw_prefix_set hs = {};
+	struct bw_list_def d = { .id = 4, .name = "collide", .action = BW_LACT_DROP, .set = &hs };
+	__u32 ips[12], n = 0, id, zero = 0, gen;
+	struct bw_lstate ls;
+	int inner, overflowed = 0;
+
+	for (__u32 ip = 0xC6336000u; n < 12 && ip < 0xC6337000u; ip++)
+		if ((BW_HOST_HASH(ip, BW_HOST_K1) & 3) == 0 && (BW_HOST_HASH(ip, BW_HOST_K2) & 3) == 1)
+			ips[n++] = ip;
+	CHECK_EQ(n, 12);
+	for (__u32 i = 0; i < n; i++) {
+		struct bw_lpm_key k = { .prefixlen = 128 };
+
+		k.addr[10] = k.addr[11] = 0xff;
+		k.addr[12] = ips[i] >> 24; k.addr[13] = ips[i] >> 16; k.addr[14] = ips[i] >> 8; k.addr[15] = ips[i];
+		bw_prefix_set_add(&hs, &k);
+	}
+	CHECK_EQ(apply(&d, 1), 0);
+	bpf_map_lookup_elem(fds.lstate, &zero, &ls);
+	gen = ls.gen;
+	CHECK_EQ(ls.host_mask[gen], 3);
+	bpf_map_lookup_elem(fds.v4host, &gen, &id);
+	inner = bpf_map_get_fd_by_id(id);
+	for (__u32 b = 0; inner >= 0 && b < 4; b++) {
+		struct bw_host_bucket bk;
+
+		if (!bpf_map_lookup_elem(inner, &b, &bk) && (bk.s[0] & BW_HS_OVERFLOW))
+			overflowed++;
+	}
+	if (inner >= 0)
+		close(inner);
+	CHECK_EQ(overflowed, 1);
+	for (__u32 i = 0; i < n; i++) {
+		struct bw_addr a = {};
+
+		a.b[10] = a.b[11] = 0xff;
+		a.b[12] = ips[i] >> 24; a.b[13] = ips[i] >> 16; a.b[14] = ips[i] >> 8; a.b[15] = ips[i];
+		CHECK_EQ(run_addr(&a), XDP_DROP);
+		a.b[15] ^= 1;   /* a neighbour (not in the list unless it collides too) */
+		if (!bw_ltable_ref_lookup(&d, 1, &a, &(__u8){0}))
+			CHECK_EQ(run_addr(&a), XDP_PASS);
+	}
+	drain();
+	bw_prefix_set_free(&hs);
+}
+
 /* ---- atomic reload under traffic ---- */
 
 struct replay {
@@ -511,6 +598,8 @@ int main(void)
 	RUN(test_list_counters);
 	RUN(test_refused_build_keeps_old);
 	RUN(test_random_vs_reference);
+	RUN(test_many_hosts);
+	RUN(test_host_bucket_overflow);
 	RUN(test_atomic_reload_under_traffic);
 
 	ring_buffer__free(rb);
