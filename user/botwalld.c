@@ -55,6 +55,7 @@ struct daemon {
 	struct bw_maps maps;
 	struct bw_score_stats stats;
 	bool stats_dirty;
+	uint64_t release_at_ns;   /* free the old list generation then (0: none) */
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -332,6 +333,7 @@ static int load_table(struct daemon *d)
 		bw_err("lists: %s", err);
 		goto out;
 	}
+	d->release_at_ns = bw_now_ns() + BW_LTABLE_GRACE_MS * 1000000ull;
 	bw_info("lists: %zu in force (generation %u): %zu IPv4 prefixes (%zu hosts, %zu tbl8 groups), "
 		"%zu IPv6 prefixes (%zu buckets), %zu classes, %.0f ms build + %.0f ms write, %.1f MiB",
 		d->nlists, st.gen, st.v4_prefixes, st.v4_hosts, st.t8_groups, st.v6_prefixes,
@@ -500,6 +502,16 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 			reload(d);
 		}
 		now = bw_now_ns();
+		if (d->release_at_ns && now >= d->release_at_ns) {
+			struct bw_ltable_fds fds = {
+				.lstate = d->maps.lstate, .v4t24 = d->maps.v4t24, .v4t8 = d->maps.v4t8,
+				.v4host = d->maps.v4host, .v6bkt = d->maps.v6bkt, .v6pfx = d->maps.v6pfx,
+			};
+
+			if (bw_ltable_release_old(&fds, err, sizeof(err)))
+				bw_warn("freeing the previous list generation: %s", err);
+			d->release_at_ns = 0;
+		}
 		if (now - last_sweep > SWEEP_INTERVAL_NS) {
 			int n = bw_verdict_sweep(d->maps.verdicts, now);
 

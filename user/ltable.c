@@ -879,6 +879,23 @@ out:
 	return rc;
 }
 
+int bw_ltable_release_old(const struct bw_ltable_fds *fds, char *err, size_t errlen)
+{
+	struct bw_lstate ls;
+	__u32 zero = 0, old;
+
+	if (bpf_map_lookup_elem(fds->lstate, &zero, &ls)) {
+		snprintf(err, errlen, "reading %s: %s", BW_MAP_LSTATE, strerror(errno));
+		return -1;
+	}
+	old = (ls.gen & 1) ^ 1;
+	return put_slot(fds->v4t24, old, -1, "tbl24", err, errlen) ||
+	       put_slot(fds->v4t8, old, -1, "tbl8", err, errlen) ||
+	       put_slot(fds->v4host, old, -1, "ipv4 hosts", err, errlen) ||
+	       put_slot(fds->v6bkt, old, -1, "ipv6 buckets", err, errlen) ||
+	       put_slot(fds->v6pfx, old, -1, "ipv6 prefixes", err, errlen) ? -1 : 0;
+}
+
 static bool prefix_contains(const struct bw_lpm_key *k, const struct bw_addr *a)
 {
 	__u8 x[16];

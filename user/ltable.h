@@ -43,6 +43,16 @@ struct bw_ltable_stats {
 int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *lists,
 		    size_t n, struct bw_ltable_stats *st, char *err, size_t errlen);
 
+/*
+ * Frees the generation not in force (its maps leave the outer arrays). Call
+ * it a while after bw_ltable_apply -- the daemon waits BW_LTABLE_GRACE_MS:
+ * a packet that read the old gen just before the flip must have finished
+ * (a program run takes microseconds; kernels before 6.8 also free a removed
+ * inner map without waiting for an RCU grace period).
+ */
+#define BW_LTABLE_GRACE_MS 2000
+int bw_ltable_release_old(const struct bw_ltable_fds *fds, char *err, size_t errlen);
+
 /* The same lookup in userspace, on the lists directly (reference for tests):
  * mask of lists whose prefixes contain addr, and the strongest action. */
 __u64 bw_ltable_ref_lookup(const struct bw_list_def *lists, size_t n,

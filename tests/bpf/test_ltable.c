@@ -266,6 +266,30 @@ static void test_refused_build_keeps_old(void)
 	bw_prefix_set_free(&bad);
 }
 
+static void test_release_old_generation(void)
+{
+	struct bw_addr a;
+	char err[256];
+	__u32 old, id;
+
+	CHECK_EQ(apply(defs, 4), 0);
+	CHECK_EQ(apply(defs, 4), 0);     /* both generations populated */
+	old = gen_now() ^ 1;
+	CHECK_EQ(bpf_map_lookup_elem(fds.v4t24, &old, &id), 0);
+	CHECK_EQ(bw_ltable_release_old(&fds, err, sizeof(err)), 0);
+	CHECK(bpf_map_lookup_elem(fds.v4t24, &old, &id) != 0);
+	CHECK(bpf_map_lookup_elem(fds.v6pfx, &old, &id) != 0);
+	old ^= 1;                        /* the one in force is untouched */
+	CHECK_EQ(bpf_map_lookup_elem(fds.v4t24, &old, &id), 0);
+	bw_parse_addr("203.0.113.9", &a, err, sizeof(err));
+	CHECK_EQ(run_addr(&a), XDP_DROP);
+	bw_parse_addr("2001:db8:bad:1::9", &a, err, sizeof(err));
+	CHECK_EQ(run_addr(&a), XDP_DROP);
+	bw_parse_addr("192.0.2.77", &a, err, sizeof(err));
+	CHECK_EQ(run_addr(&a), XDP_PASS);
+	drain();
+}
+
 /* ---- randomized: table vs reference ---- */
 
 static __u32 rnd_state = 12345;
@@ -597,6 +621,7 @@ int main(void)
 	RUN(test_table_verdicts_and_masks);
 	RUN(test_list_counters);
 	RUN(test_refused_build_keeps_old);
+	RUN(test_release_old_generation);
 	RUN(test_random_vs_reference);
 	RUN(test_many_hosts);
 	RUN(test_host_bucket_overflow);
