@@ -306,7 +306,24 @@ static int sync_lists(int map_fd, struct parsed_lists *pl, const char *kind)
 
 /* Parses every --list file; one bad file refuses them all (the table in
  * force stays), otherwise compiles and flips to the new generation. */
-static int load_table(struct daemon *d)
+static int parse_table_files(struct daemon *d, struct bw_prefix_set *sets)
+{
+	char err[512];
+
+	for (size_t i = 0; i < d->nlists; i++) {
+		if (bw_list_parse_file(d->lpaths[i], &sets[i], err, sizeof(err))) {
+			bw_err("list %s: %s", d->ldefs[i].name, err);
+			for (size_t j = 0; j < i; j++)
+				bw_prefix_set_free(&sets[j]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Compiles parsed sets (or, with pre == NULL, freshly parsed files) into
+ * the generation not in force and flips to it; consumes pre. */
+static int load_table(struct daemon *d, struct bw_prefix_set *pre)
 {
 	struct bw_prefix_set sets[BW_LISTS_MAX] = {};
 	struct bw_list_def defs[BW_LISTS_MAX];
@@ -321,11 +338,11 @@ static int load_table(struct daemon *d)
 
 	if (!d->nlists)
 		return 0;
+	if (pre)
+		memcpy(sets, pre, d->nlists * sizeof(*sets));
+	else if (parse_table_files(d, sets))
+		return -1;
 	for (size_t i = 0; i < d->nlists; i++) {
-		if (bw_list_parse_file(d->lpaths[i], &sets[i], err, sizeof(err))) {
-			bw_err("list %s: %s", d->ldefs[i].name, err);
-			goto out;
-		}
 		defs[i] = d->ldefs[i];
 		defs[i].set = &sets[i];
 	}
@@ -443,11 +460,12 @@ static void reload(struct daemon *d)
 		sync_lists(d->maps.allow, &pl, "allowlist");
 	else
 		bw_err("allowlist not reloaded: the previous contents stay in force");
-	if (load_table(d))
+	if (load_table(d, NULL))
 		bw_err("lists not reloaded: the previous lists stay in force");
 }
 
-static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists *allow)
+static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists *allow,
+	       struct bw_prefix_set *table_sets)
 {
 	struct ring_buffer *rb = NULL;
 	uint64_t last_sweep = 0;
@@ -473,7 +491,7 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 	if (sync_lists(d->maps.block, block, "blocklist") ||
 	    sync_lists(d->maps.allow, allow, "allowlist"))
 		return -1;
-	if (load_table(d))
+	if (load_table(d, table_sets))
 		return -1;
 
 	rb = ring_buffer__new(d->maps.samples, on_sample, d, NULL);
@@ -529,6 +547,7 @@ int main(int argc, char **argv)
 	struct daemon d = {};
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct parsed_lists block, allow;
+	static struct bw_prefix_set table_sets[BW_LISTS_MAX];
 	int rc;
 
 	bw_log_init("botwalld", BW_LOG_INFO);
@@ -546,6 +565,11 @@ int main(int argc, char **argv)
 		parsed_free(&block);
 		return 1;
 	}
+	if (parse_table_files(&d, table_sets)) {
+		parsed_free(&block);
+		parsed_free(&allow);
+		return 1;
+	}
 	if (bw_loader_open(&d.loader, d.pin_dir) ||
 	    bw_loader_attach(&d.loader, d.iface, d.mode)) {
 		parsed_free(&block);
@@ -553,7 +577,7 @@ int main(int argc, char **argv)
 		bw_loader_close(&d.loader);
 		return 1;
 	}
-	rc = run(&d, &block, &allow);
+	rc = run(&d, &block, &allow, table_sets);
 	parsed_free(&block);
 	parsed_free(&allow);
 
