@@ -102,6 +102,7 @@ static int add_range(struct bw_prefix_set *set, char *p, char *msg, size_t msgle
 	*dash = '\0';
 	if (bw_parse_addr(p, &a, msg, msglen) || bw_parse_addr(dash + 1, &b, msg, msglen)) {
 		*dash = '-';
+		snprintf(msg, msglen, "'%.100s' is not an IPv4 or IPv6 address, CIDR or range", p);
 		return -1;
 	}
 	/* Family by spelling: ::ffff:192.0.2.1 is IPv6 text. */
