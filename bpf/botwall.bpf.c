@@ -108,7 +108,7 @@ struct {
 } bw_lstats SEC(".maps");
 
 /* Inner map templates: BPF_F_INNER_MAP lets the daemon size each
- * generation's arrays to its contents (hashes may differ in size anyway). Sizes, not BTF types: clang emits
+ * generation's arrays to its contents. Sizes, not BTF types: clang emits
  * the value structs only as forward declarations here, and the inner maps
  * are created by the daemon anyway (their layout is in botwall_abi.h). */
 struct t24_inner {
@@ -136,17 +136,19 @@ struct v4host_inner {
 };
 
 struct v6bkt_inner {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct bw_v6_bucket));
+	__uint(value_size, sizeof(struct bw_v6b_cell));
 };
 
 struct v6pfx_inner {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
-	__uint(key_size, sizeof(struct bw_v6_key));
-	__uint(value_size, sizeof(__u16));
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct bw_v6p_cell));
 };
 
 struct {
@@ -416,19 +418,31 @@ static __always_inline __u32 lookup_v4(__u32 gen, __u32 ip, __u32 host_mask)
 struct v6_probe {
 	__u64 hi, lo, lens0, lens1;
 	void *pf;
+	__u32 pmask;
 	__u32 cls;
-	__u32 found;
 };
+
+/* Searches one prefix cell: class << 2 if found, else its overflow bit. */
+static __always_inline __u32 v6p_find(void *pf, __u64 hi, __u64 lo, __u32 len, __u32 idx)
+{
+	struct bw_v6p_cell *c = bpf_map_lookup_elem(pf, &idx);
+
+	if (!c)
+		return 0;
+	if (c->s[0].used && c->s[0].hi == hi && c->s[0].lo == lo && c->s[0].len == len)
+		return (__u32)(c->s[0].cls & BW_T24_INDEX) << 2;
+	if (c->s[1].used && c->s[1].hi == hi && c->s[1].lo == lo && c->s[1].len == len)
+		return (__u32)(c->s[1].cls & BW_T24_INDEX) << 2;
+	return (__u32)(c->flags & BW_HS_OVERFLOW);
+}
 
 /* One probe: the longest length still set in the bucket's bitmap. BPF has
  * no clz; a 6-step binary search finds the top bit. Returns 1 to stop. */
 static long v6_probe_one(__u32 idx, void *arg)
 {
 	struct v6_probe *st = arg;
-	struct bw_v6_key key;
 	__u64 x, h = st->hi, l = 0;
-	__u32 bit = 0, len;
-	__u16 *c;
+	__u32 bit = 0, len, c;
 
 	(void)idx;
 	if (!(st->lens0 | st->lens1))
@@ -453,38 +467,52 @@ static long v6_probe_one(__u32 idx, void *arg)
 		h = st->hi & (~0ull << (64 - len));
 	else
 		l = st->lo & (~0ull << (128 - len));
-	h = bpf_cpu_to_be64(h);
-	l = bpf_cpu_to_be64(l);
-	key.len = len;
-	__builtin_memcpy(key.addr, &h, 8);
-	__builtin_memcpy(&key.addr[8], &l, 8);
-	c = bpf_map_lookup_elem(st->pf, &key);
-	if (!c)
+	c = v6p_find(st->pf, h, l, len, BW_V6P_HASH(h, l, len, BW_V6_K1) & st->pmask);
+	if (c == BW_HS_OVERFLOW)
+		c = v6p_find(st->pf, h, l, len, BW_V6P_HASH(h, l, len, BW_V6_K2) & st->pmask);
+	if (c <= BW_HS_OVERFLOW)
 		return 0;
-	st->cls = *c;
-	st->found = 1;
+	st->cls = c >> 2;
 	return 1;
+}
+
+/* Searches one /32 bucket cell; *ovf gets its overflow bit on a miss. */
+static __always_inline struct bw_v6_bucket *v6b_find(void *bk, __u32 top, __u32 idx, __u32 *ovf)
+{
+	struct bw_v6b_cell *c = bpf_map_lookup_elem(bk, &idx);
+
+	if (!c)
+		return NULL;
+	if (c->s[0].used && c->s[0].top == top)
+		return &c->s[0];
+	if (c->s[1].used && c->s[1].top == top)
+		return &c->s[1];
+	*ovf = (__u32)(c->flags & BW_HS_OVERFLOW);
+	return NULL;
 }
 
 /* IPv6: the /32 bucket says which longer lengths exist under it; those are
  * probed longest first (the stored class already includes every covering
  * prefix, so the first hit is the complete answer). */
-static __always_inline __u32 lookup_v6(__u32 gen, const struct bw_addr *a)
+static __always_inline __u32 lookup_v6(__u32 gen, const struct bw_addr *a, __u32 bmask,
+				       __u32 pmask)
 {
-	struct v6_probe st;
 	struct bw_v6_bucket *b;
+	struct v6_probe st;
+	__u32 top, ovf = 0;
 	void *bk;
-	__u32 top;
 
 	bk = bpf_map_lookup_elem(&bw_v6bkt, &gen);
 	if (!bk)
 		return 0;
 	__builtin_memcpy(&top, a->b, 4);
 	top = bpf_ntohl(top);
-	b = bpf_map_lookup_elem(bk, &top);
+	b = v6b_find(bk, top, BW_HOST_HASH(top, BW_HOST_K1) & bmask, &ovf);
+	if (!b && ovf)
+		b = v6b_find(bk, top, BW_HOST_HASH(top, BW_HOST_K2) & bmask, &ovf);
 	if (!b)
 		return 0;
-	st.cls = b->cls;
+	st.cls = b->cls & BW_T24_INDEX;
 	st.lens0 = b->lens[0];
 	st.lens1 = b->lens[1];
 	if (!(st.lens0 | st.lens1))
@@ -492,7 +520,7 @@ static __always_inline __u32 lookup_v6(__u32 gen, const struct bw_addr *a)
 	st.pf = bpf_map_lookup_elem(&bw_v6pfx, &gen);
 	if (!st.pf)
 		return st.cls;
-	st.found = 0;
+	st.pmask = pmask;
 	__builtin_memcpy(&st.hi, a->b, 8);
 	__builtin_memcpy(&st.lo, &a->b[8], 8);
 	st.hi = bpf_be64_to_cpu(st.hi);
@@ -668,7 +696,7 @@ int botwall_xdp(struct xdp_md *ctx)
 			__builtin_memcpy(&ip4, &p.saddr.b[12], 4);
 			cls = lookup_v4(gen, bpf_ntohl(ip4), ls->host_mask[gen]);
 		} else {
-			cls = lookup_v6(gen, &p.saddr);
+			cls = lookup_v6(gen, &p.saddr, ls->v6b_mask[gen], ls->v6p_mask[gen]);
 		}
 		if (cls) {
 			cls = (cls & BW_T24_INDEX) + gen * BW_CLASS_MAX;

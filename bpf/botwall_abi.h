@@ -204,9 +204,10 @@ struct bw_score_stats {
  * if h1 overflowed (flag in slot 0), h2 -- 8 bytes per host instead of the
  * ~80 of a kernel hash element. A class (bw_lclass[gen * BW_CLASS_MAX + c]) is a mask of
  * lists plus the strongest action, precomputed in userspace.
- * IPv6: bw_v6bkt[gen] hashes the top 32 bits to a bucket with the class of the
+ * IPv6: bw_v6bkt[gen] maps the top 32 bits to a bucket with the class of the
  * best prefix <= /32 and a bitmap of the longer lengths present under it;
- * bw_v6pfx[gen] holds those longer prefixes, probed longest first.
+ * bw_v6pfx[gen] holds those longer prefixes, probed longest first. Both are
+ * the same kind of two-choice bucketized hash in an array as bw_v4host.
  */
 #define BW_MAP_LSTATE   "bw_lstate"   /* array[1]: active generation     */
 #define BW_MAP_LCLASS   "bw_lclass"   /* array: classes of both gens     */
@@ -256,6 +257,8 @@ struct bw_lstate {
 	__u32 flags;         /* BW_LS_F_*                                   */
 	__u64 seq;           /* bumped on every flip                        */
 	__u32 host_mask[2];  /* per gen: bw_v4host buckets - 1 (power of 2) */
+	__u32 v6b_mask[2];   /* per gen: bw_v6bkt cells - 1                 */
+	__u32 v6p_mask[2];   /* per gen: bw_v6pfx cells - 1                 */
 };
 
 /* IPv4 host slot: address << 32 | class << 16 | BW_HS_USED; slot 0 of a
@@ -301,16 +304,41 @@ struct bw_t8_group {
 	__u16 e[256];
 };
 
+/* IPv6 /32 bucket: the class of the best prefix <= /32 covering it and a
+ * bitmap of the longer lengths present under it. Two per 64-byte cell. */
 struct bw_v6_bucket {
+	__u32 top;           /* address bits 0-31, host order               */
 	__u16 cls;           /* class of the best prefix <= /32, or 0       */
-	__u16 pad[3];
+	__u8 used;
+	__u8 pad;
 	__u64 lens[2];       /* bit i: prefixes of length 33 + i exist here */
 };
 
-struct bw_v6_key {
-	__u32 len;           /* 33..128                                     */
-	__u8 addr[16];       /* masked to len                               */
+struct bw_v6b_cell {
+	struct bw_v6_bucket s[2];
+	__u64 flags;         /* BW_HS_OVERFLOW                              */
+	__u64 pad;
 };
+
+/* IPv6 prefix /33-/128: masked address and length. Two per cell. */
+struct bw_v6_pslot {
+	__u64 hi, lo;        /* masked address, host order                  */
+	__u8 len;            /* 33..128                                     */
+	__u8 used;
+	__u16 cls;
+};
+
+struct bw_v6p_cell {
+	struct bw_v6_pslot s[2];
+	__u64 flags;         /* BW_HS_OVERFLOW                              */
+	__u64 pad;
+};
+
+/* Hashes for the IPv6 cells (same in BPF and userspace). */
+#define BW_V6_K1 0xff51afd7ed558ccdull
+#define BW_V6_K2 0xc4ceb9fe1a85ec53ull
+#define BW_V6P_HASH(hi, lo, len, k) \
+	((__u32)((((hi) ^ ((lo) * 0x9E3779B97F4A7C15ull) ^ (__u64)(len)) * (k)) >> 32))
 
 _Static_assert(sizeof(struct bw_addr) == 16, "bw_addr");
 _Static_assert(sizeof(struct bw_lpm_key) == 20, "bw_lpm_key");
@@ -323,7 +351,7 @@ _Static_assert((BW_SAMPLE_CAP & (BW_SAMPLE_CAP - 1)) == 0, "sample cap: power of
 _Static_assert(BW_FLAG__MAX <= BW_FLAG_SLOTS, "too many flags");
 _Static_assert(sizeof(struct bw_score_stats) ==
 	       8 * (BW_FLAG_SLOTS + BW_BUCKET__MAX + 5), "bw_score_stats");
-_Static_assert(sizeof(struct bw_lstate) == 24, "bw_lstate");
+_Static_assert(sizeof(struct bw_lstate) == 40, "bw_lstate");
 _Static_assert(sizeof(struct bw_host_bucket) == 64, "bw_host_bucket: one cache line");
 _Static_assert(sizeof(struct bw_list_class) == 16, "bw_list_class");
 _Static_assert(sizeof(struct bw_list_info) == 48, "bw_list_info");
@@ -331,7 +359,9 @@ _Static_assert(sizeof(struct bw_list_counter) == 16, "bw_list_counter");
 _Static_assert(sizeof(struct bw_t24_chunk) == 32, "bw_t24_chunk");
 _Static_assert(sizeof(struct bw_t8_group) == 512, "bw_t8_group");
 _Static_assert(sizeof(struct bw_v6_bucket) == 24, "bw_v6_bucket");
-_Static_assert(sizeof(struct bw_v6_key) == 20, "bw_v6_key");
+_Static_assert(sizeof(struct bw_v6b_cell) == 64, "bw_v6b_cell: one cache line");
+_Static_assert(sizeof(struct bw_v6_pslot) == 24, "bw_v6_pslot");
+_Static_assert(sizeof(struct bw_v6p_cell) == 64, "bw_v6p_cell: one cache line");
 _Static_assert(BW_T24_CHUNKS * BW_T24_PER_CHUNK == (1u << 24), "tbl24 covers /24");
 _Static_assert(BW_CLASS_MAX - 1 <= BW_T24_INDEX && BW_T8_GROUPS_MAX - 1 <= BW_T24_INDEX, "t24 index");
 _Static_assert(BW_LACT__MAX <= 8, "list action fits");

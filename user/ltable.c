@@ -116,8 +116,14 @@ struct ent4 {
 	__u8 id;
 };
 
+/* An IPv6 prefix during the build (userspace only). */
+struct v6key {
+	__u32 len;
+	__u8 addr[16];
+};
+
 struct ent6 {
-	struct bw_v6_key k;
+	struct v6key k;
 	__u64 mask;
 };
 
@@ -211,7 +217,7 @@ static struct bkt *bkt_get(struct bkt_tab *t, __u32 top, bool create)
 	return &t->e[h];
 }
 
-static uint64_t key6_hash(const struct bw_v6_key *k)
+static uint64_t key6_hash(const struct v6key *k)
 {
 	uint64_t a, b;
 
@@ -246,7 +252,7 @@ static void pfx_insert(struct pfx_tab *t, size_t i)
 	t->slot[h] = (__u32)i + 1;
 }
 
-static const struct ent6 *pfx_find(const struct pfx_tab *t, const struct bw_v6_key *k)
+static const struct ent6 *pfx_find(const struct pfx_tab *t, const struct v6key *k)
 {
 	for (size_t h = key6_hash(k) & (t->cap - 1); t->slot[h]; h = (h + 1) & (t->cap - 1)) {
 		const struct ent6 *e = &t->ents[t->slot[h] - 1];
@@ -269,12 +275,14 @@ struct build {
 	size_t nhosts;
 	struct bw_host_bucket *hb;   /* ... placed in buckets */
 	size_t nhb;
-	__u32 *bkeys;                /* v6 buckets */
-	struct bw_v6_bucket *bvals;
+	struct bw_v6_bucket *bvals;  /* v6 /32 buckets ... */
 	size_t nbkts;
-	struct bw_v6_key *pkeys;     /* v6 /33-/128 */
-	__u16 *pvals;
+	struct bw_v6b_cell *bcells;  /* ... placed in cells */
+	size_t nbcells;
+	struct bw_v6_pslot *pslots;  /* v6 /33-/128 ... */
 	size_t npfx;
+	struct bw_v6p_cell *pcells;  /* ... placed in cells */
+	size_t npcells;
 	bool any_v4;
 };
 
@@ -286,62 +294,184 @@ static void build_free(struct build *b)
 	free(b->hkeys);
 	free(b->hvals);
 	free(b->hb);
-	free(b->bkeys);
 	free(b->bvals);
-	free(b->pkeys);
-	free(b->pvals);
+	free(b->bcells);
+	free(b->pslots);
+	free(b->pcells);
 	memset(b, 0, sizeof(*b));
 }
 
-/* ---- the IPv4 host table ---- */
+/* ---- two-choice bucketized cuckoo placement ----
+ *
+ * The three exact tables (IPv4 hosts, IPv6 /32 buckets, IPv6 prefixes) are
+ * arrays of 64-byte cells of a few slots. An item lives in cell h1 or h2;
+ * a cell whose items were pushed to their h2 carries BW_HS_OVERFLOW, so a
+ * lookup reads one cache line, two only behind that flag. Insertion evicts
+ * (random walk) when both cells are full, which keeps loads of 80-90 %
+ * reachable; on failure the table doubles.
+ */
+typedef void (*hash2_fn)(const void *items, size_t i, __u32 mask, __u32 out[2]);
 
-static int host_put(struct bw_host_bucket *hb, __u8 *used, __u32 b, __u32 ip, __u16 cls)
+struct placed {
+	__u32 *slot;     /* nb * slots: item index + 1, 0 = empty */
+	__u8 *ovf;       /* per cell */
+	size_t nb;
+};
+
+static void placed_free(struct placed *p)
 {
-	if (used[b] >= BW_HOST_SLOTS)
-		return -1;
-	hb[b].s[used[b]] |= (__u64)ip << 32 | (__u64)cls << 16 | BW_HS_USED;
-	used[b]++;
+	free(p->slot);
+	free(p->ovf);
+	memset(p, 0, sizeof(*p));
+}
+
+static int cuckoo_place(struct placed *p, const void *items, size_t n, unsigned int slots,
+			double load, hash2_fn hf)
+{
+	__u64 rs = 0x2545F4914F6CDD1Dull;
+	size_t nb = 1;
+
+	memset(p, 0, sizeof(*p));
+	while ((double)nb * slots * load < (double)n)
+		nb *= 2;
+	for (int attempt = 0; attempt < 4; attempt++, nb *= 2) {
+		__u32 mask = (__u32)(nb - 1);
+		bool ok = true;
+
+		p->slot = calloc(nb * slots, sizeof(*p->slot));
+		p->ovf = calloc(nb, 1);
+		p->nb = nb;
+		if (!p->slot || !p->ovf) {
+			placed_free(p);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < n && ok; i++) {
+			__u32 cur = (__u32)i + 1, h[2];
+			int kick;
+
+			for (kick = 0; kick < 500; kick++) {
+				bool put = false;
+
+				hf(items, cur - 1, mask, h);
+				for (int c = 0; c < 2 && !put; c++)
+					for (unsigned int k = 0; k < slots && !put; k++)
+						if (!p->slot[(size_t)h[c] * slots + k]) {
+							p->slot[(size_t)h[c] * slots + k] = cur;
+							if (h[c] != h[0])
+								p->ovf[h[0]] = 1;
+							put = true;
+						}
+				if (put)
+					break;
+				/* Both full: take a random slot of a random choice. */
+				rs ^= rs << 13;
+				rs ^= rs >> 7;
+				rs ^= rs << 17;
+				{
+					__u32 c = (__u32)(rs & 1), k = (__u32)((rs >> 1) % slots);
+					__u32 victim = p->slot[(size_t)h[c] * slots + k];
+
+					p->slot[(size_t)h[c] * slots + k] = cur;
+					if (h[c] != h[0])
+						p->ovf[h[0]] = 1;
+					cur = victim;
+				}
+			}
+			ok = kick < 500;
+		}
+		if (ok)
+			return 0;
+		placed_free(p);
+	}
+	return -E2BIG;
+}
+
+static void host_hash2(const void *items, size_t i, __u32 mask, __u32 out[2])
+{
+	__u32 ip = ((const __u32 *)items)[i];
+
+	out[0] = BW_HOST_HASH(ip, BW_HOST_K1) & mask;
+	out[1] = BW_HOST_HASH(ip, BW_HOST_K2) & mask;
+}
+
+static void v6b_hash2(const void *items, size_t i, __u32 mask, __u32 out[2])
+{
+	__u32 top = ((const struct bw_v6_bucket *)items)[i].top;
+
+	out[0] = BW_HOST_HASH(top, BW_HOST_K1) & mask;
+	out[1] = BW_HOST_HASH(top, BW_HOST_K2) & mask;
+}
+
+static void v6p_hash2(const void *items, size_t i, __u32 mask, __u32 out[2])
+{
+	const struct bw_v6_pslot *x = &((const struct bw_v6_pslot *)items)[i];
+
+	out[0] = BW_V6P_HASH(x->hi, x->lo, x->len, BW_V6_K1) & mask;
+	out[1] = BW_V6P_HASH(x->hi, x->lo, x->len, BW_V6_K2) & mask;
+}
+
+static int place_hosts(struct build *b)
+{
+	struct placed p;
+	int rc = cuckoo_place(&p, b->hkeys, b->nhosts, BW_HOST_SLOTS, 0.85, host_hash2);
+
+	if (rc)
+		return rc;
+	b->hb = calloc(p.nb, sizeof(*b->hb));
+	if (!b->hb) {
+		placed_free(&p);
+		return -ENOMEM;
+	}
+	b->nhb = p.nb;
+	for (size_t c = 0; c < p.nb; c++) {
+		for (unsigned int k = 0; k < BW_HOST_SLOTS; k++) {
+			__u32 it = p.slot[c * BW_HOST_SLOTS + k];
+
+			if (it)
+				b->hb[c].s[k] = (__u64)b->hkeys[it - 1] << 32 |
+						(__u64)b->hvals[it - 1] << 16 | BW_HS_USED;
+		}
+		if (p.ovf[c])
+			b->hb[c].s[0] |= BW_HS_OVERFLOW;
+	}
+	placed_free(&p);
 	return 0;
 }
 
-/* Buckets for a load of at most 1/2 (of 8-slot buckets, 2 choices): a
- * bucket pair both full is then very rare; if it happens, double. */
-static int place_hosts(struct build *b)
+static int place_v6(struct build *b)
 {
-	size_t nb = 1;
+	struct placed p;
+	int rc;
 
-	while (nb * BW_HOST_SLOTS < b->nhosts * 2)
-		nb *= 2;
-	for (int attempt = 0; attempt < 4; attempt++, nb *= 2) {
-		__u8 *used = calloc(nb, 1);
-		struct bw_host_bucket *hb = calloc(nb, sizeof(*hb));
-		size_t i;
-
-		if (!used || !hb) {
-			free(used);
-			free(hb);
-			return -ENOMEM;
-		}
-		for (i = 0; i < b->nhosts; i++) {
-			__u32 ip = b->hkeys[i];
-			__u32 b1 = BW_HOST_HASH(ip, BW_HOST_K1) & (__u32)(nb - 1);
-			__u32 b2 = BW_HOST_HASH(ip, BW_HOST_K2) & (__u32)(nb - 1);
-
-			if (!host_put(hb, used, b1, ip, b->hvals[i]))
-				continue;
-			hb[b1].s[0] |= BW_HS_OVERFLOW;
-			if (host_put(hb, used, b2, ip, b->hvals[i]))
-				break;
-		}
-		free(used);
-		if (i == b->nhosts) {
-			b->hb = hb;
-			b->nhb = nb;
-			return 0;
-		}
-		free(hb);
+	rc = cuckoo_place(&p, b->bvals, b->nbkts, 2, 0.8, v6b_hash2);
+	if (rc)
+		return rc;
+	b->bcells = calloc(p.nb, sizeof(*b->bcells));
+	b->nbcells = p.nb;
+	for (size_t c = 0; b->bcells && c < p.nb; c++) {
+		for (int k = 0; k < 2; k++)
+			if (p.slot[c * 2 + k])
+				b->bcells[c].s[k] = b->bvals[p.slot[c * 2 + k] - 1];
+		b->bcells[c].flags = p.ovf[c] ? BW_HS_OVERFLOW : 0;
 	}
-	return -E2BIG;
+	placed_free(&p);
+	if (!b->bcells)
+		return -ENOMEM;
+	if (!b->npfx)
+		return 0;
+	rc = cuckoo_place(&p, b->pslots, b->npfx, 2, 0.8, v6p_hash2);
+	if (rc)
+		return rc;
+	b->pcells = calloc(p.nb, sizeof(*b->pcells));
+	b->npcells = p.nb;
+	for (size_t c = 0; b->pcells && c < p.nb; c++) {
+		for (int k = 0; k < 2; k++)
+			if (p.slot[c * 2 + k])
+				b->pcells[c].s[k] = b->pslots[p.slot[c * 2 + k] - 1];
+		b->pcells[c].flags = p.ovf[c] ? BW_HS_OVERFLOW : 0;
+	}
+	placed_free(&p);
+	return b->pcells ? 0 : -ENOMEM;
 }
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
@@ -554,7 +684,7 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 		/* Full mask: own, the bucket's <= /32, every shorter covering one. */
 		e[i].mask |= bk->mask;
 		for (unsigned int l = 33; l < e[i].k.len; l++) {
-			struct bw_v6_key ck;
+			struct v6key ck;
 			const struct ent6 *c;
 
 			if (!(bk->lens[(l - 33) / 64] >> ((l - 33) % 64) & 1))
@@ -570,22 +700,32 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 		pfx_insert(&pt, i);
 		b->npfx++;
 	}
-	b->pkeys = malloc((b->npfx + 1) * sizeof(*b->pkeys));
-	b->pvals = malloc((b->npfx + 1) * sizeof(*b->pvals));
-	b->bkeys = malloc((bt.n + 1) * sizeof(*b->bkeys));
+	b->pslots = calloc(b->npfx + 1, sizeof(*b->pslots));
 	b->bvals = calloc(bt.n + 1, sizeof(*b->bvals));
-	if (!b->pkeys || !b->pvals || !b->bkeys || !b->bvals)
+	if (!b->pslots || !b->bvals)
 		FAIL("out of memory (ipv6)");
 	for (i = 0, k = 0; i < n; i++) {
+		struct bw_v6_pslot *ps = &b->pslots[k];
+		__u64 hi = 0, lo = 0;
+
 		if (e[i].k.len <= 32)
 			continue;
-		b->pkeys[k] = e[i].k;
-		b->pvals[k++] = class_of(b->cls, e[i].mask);
+		for (int x = 0; x < 8; x++) {
+			hi = hi << 8 | e[i].k.addr[x];
+			lo = lo << 8 | e[i].k.addr[8 + x];
+		}
+		ps->hi = hi;
+		ps->lo = lo;
+		ps->len = (__u8)e[i].k.len;
+		ps->used = 1;
+		ps->cls = class_of(b->cls, e[i].mask);
+		k++;
 	}
 	for (i = 0, k = 0; i < bt.cap; i++) {
 		if (!bt.e[i].used)
 			continue;
-		b->bkeys[k] = bt.e[i].top;
+		b->bvals[k].top = bt.e[i].top;
+		b->bvals[k].used = 1;
 		b->bvals[k].cls = class_of(b->cls, bt.e[i].mask);
 		b->bvals[k].lens[0] = bt.e[i].lens[0];
 		b->bvals[k++].lens[1] = bt.e[i].lens[1];
@@ -593,6 +733,8 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 	b->nbkts = k;
 	if (b->cls->full)
 		FAIL("more than %u distinct list combinations", BW_CLASS_MAX);
+	if (place_v6(b))
+		FAIL("cannot place %zu IPv6 buckets and %zu prefixes", b->nbkts, b->npfx);
 	rc = 0;
 out:
 	free(bt.e);
@@ -793,21 +935,31 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 			st->map_bytes += b.nhb * sizeof(struct bw_host_bucket);
 		}
 	}
-	if (b.nbkts) {
-		bkt = new_inner(BPF_MAP_TYPE_HASH, "bw_v6b_gen", 4, sizeof(struct bw_v6_bucket),
-				b.nbkts, err, errlen);
-		if (bkt < 0 || put_batch(bkt, b.bkeys, b.bvals, 4, sizeof(struct bw_v6_bucket),
-					 b.nbkts, "ipv6 buckets", err, errlen))
-			goto out;
-		st->map_bytes += b.nbkts * (8 + 24 + 48);
+	if (b.nbcells || b.npcells) {
+		size_t nk = b.nbcells > b.npcells ? b.nbcells : b.npcells;
+
+		free(keys);
+		keys = malloc(nk * sizeof(*keys));
+		if (!keys)
+			FAIL("out of memory");
+		for (size_t i = 0; i < nk; i++)
+			keys[i] = (__u32)i;
 	}
-	if (b.npfx) {
-		pfx = new_inner(BPF_MAP_TYPE_HASH, "bw_v6p_gen", sizeof(struct bw_v6_key), 2,
-				b.npfx, err, errlen);
-		if (pfx < 0 || put_batch(pfx, b.pkeys, b.pvals, sizeof(struct bw_v6_key), 2,
-					 b.npfx, "ipv6 prefixes", err, errlen))
+	if (b.nbcells) {
+		bkt = new_inner(BPF_MAP_TYPE_ARRAY, "bw_v6b_gen", 4, sizeof(struct bw_v6b_cell),
+				b.nbcells, err, errlen);
+		if (bkt < 0 || put_batch(bkt, keys, b.bcells, 4, sizeof(struct bw_v6b_cell),
+					 b.nbcells, "ipv6 buckets", err, errlen))
 			goto out;
-		st->map_bytes += b.npfx * (24 + 8 + 48);
+		st->map_bytes += b.nbcells * sizeof(struct bw_v6b_cell);
+	}
+	if (b.npcells) {
+		pfx = new_inner(BPF_MAP_TYPE_ARRAY, "bw_v6p_gen", 4, sizeof(struct bw_v6p_cell),
+				b.npcells, err, errlen);
+		if (pfx < 0 || put_batch(pfx, keys, b.pcells, 4, sizeof(struct bw_v6p_cell),
+					 b.npcells, "ipv6 prefixes", err, errlen))
+			goto out;
+		st->map_bytes += b.npcells * sizeof(struct bw_v6p_cell);
 	}
 
 	/* Classes of the new generation. */
@@ -838,6 +990,8 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 	ls.gen = gen;
 	ls.seq++;
 	ls.host_mask[gen] = b.nhb ? (__u32)(b.nhb - 1) : 0;
+	ls.v6b_mask[gen] = b.nbcells ? (__u32)(b.nbcells - 1) : 0;
+	ls.v6p_mask[gen] = b.npcells ? (__u32)(b.npcells - 1) : 0;
 	if (bpf_map_update_elem(fds->lstate, &zero, &ls, BPF_ANY))
 		FAIL("switching generation: %s", strerror(errno));
 

@@ -515,8 +515,8 @@ int main(int argc, char **argv)
 		printf("%-44s %9.1f %8.0f%% %9.1f\n", "plain LPM trie, IPv4", cl4, hl4 * 100, 1.0);
 		printf("%-44s %9.1f %8.0f%% %9.1f\n", "botwall tables, IPv6", c6, h6 * 100, cl6 / c6);
 		printf("%-44s %9.1f %8.0f%% %9.1f\n", "plain LPM trie, IPv6", cl6, hl6 * 100, 1.0);
-		printf("\nmemory (kernel memlock): botwall tables, one generation %.1f MiB "
-		       "(two kept: %.1f MiB); LPM trie %.1f MiB\n",
+		printf("\nmemory (kernel memlock): botwall tables %.1f MiB (%.1f MiB for the "
+		       "2 s after a reload, while both generations exist); LPM trie %.1f MiB\n",
 		       mem_bw / 1048576.0, 2 * mem_bw / 1048576.0, mem_lpm / 1048576.0);
 		printf("load: generate %.0f ms, parse files %.0f ms (%.0f ns/line); first apply %.0f ms "
 		       "(build %.0f + write %.0f); reload %.0f ms (build %.0f + write %.0f); "

@@ -71,7 +71,7 @@ __u64 bench_hits;
 
 struct lctx {
 	__u32 gen;
-	__u32 host_mask;
+	__u32 host_mask, v6b_mask, v6p_mask;
 	__u32 kind;     /* 0 none, 1 botwall tables, 2 LPM trie */
 	__u64 hits;
 };
@@ -89,7 +89,7 @@ static long lookup_one(__u32 i, void *arg)
 			__builtin_memcpy(&ip, &a->b[12], 4);
 			c->hits += lookup_v4(c->gen, bpf_ntohl(ip), c->host_mask) != 0;
 		} else {
-			c->hits += lookup_v6(c->gen, a) != 0;
+			c->hits += lookup_v6(c->gen, a, c->v6b_mask, c->v6p_mask) != 0;
 		}
 	} else if (c->kind == 2) {
 		struct bw_lpm_key key = { .prefixlen = 128 };
@@ -111,6 +111,8 @@ static __always_inline int run_lookups(__u32 kind)
 	if (ls) {
 		c.gen = ls->gen & 1;
 		c.host_mask = ls->host_mask[c.gen];
+		c.v6b_mask = ls->v6b_mask[c.gen];
+		c.v6p_mask = ls->v6p_mask[c.gen];
 	}
 	bpf_loop(BENCH_N, lookup_one, &c, 0);
 	bench_hits = c.hits;
