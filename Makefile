@@ -90,7 +90,7 @@ clean:
 .PHONY: bench
 BENCH_BIN := $(BUILD)/tests/bench/bench_datapath
 
-$(BUILD)/bench_ref.bpf.o: tests/bench/bench_ref.bpf.c bpf/botwall_abi.h
+$(BUILD)/bench_ref.bpf.o: tests/bench/bench_ref.bpf.c bpf/botwall.bpf.c bpf/botwall_abi.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -181,7 +181,7 @@ static double measure(int prog, const __u8 *p, size_t len, __u32 repeat, int wan
 			fprintf(stderr, "bench: %s: test_run: %s\n", what, strerror(errno));
 			exit(1);
 		}
-		if ((int)o.retval != want) {
+		if ((int)o.retval != want && !getenv("BW_BENCH_NOCHECK")) {
 			fprintf(stderr, "bench: %s: verdict %u, expected %d\n", what, o.retval, want);
 			exit(1);
 		}
