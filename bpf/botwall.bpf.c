@@ -49,6 +49,14 @@ struct {
 } bw_verdicts SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BW_RATELIM_MAX);
+	__type(key, struct bw_addr);
+	__type(value, struct bw_ratelim);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_ratelim SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, BW_RINGBUF_BYTES);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -219,6 +227,7 @@ struct ipv6_frag {
 struct pkt {
 	struct bw_addr saddr;
 	struct bw_addr daddr;
+	__u32 l3_off;       /* offset of the IP header from data      */
 	__u32 l4_off;       /* offset of the L4 header from data      */
 	__u32 l3_payload;   /* L4 length claimed by the IP header     */
 	__u8 family;
@@ -283,6 +292,7 @@ static __always_inline int parse_l2_l3(void *data, void *data_end, struct pkt *p
 		if (pos + ihl > data_end)
 			return -1;
 		p->family = 4;
+		p->l3_off = pos - data;
 		p->l4proto = iph->protocol;
 		p->ttl = iph->ttl;
 		p->later_fragment = (bpf_ntohs(iph->frag_off) & IP_OFFSET) != 0;
@@ -303,6 +313,7 @@ static __always_inline int parse_l2_l3(void *data, void *data_end, struct pkt *p
 		if (ip6->version != 6)
 			return -1;
 		p->family = 6;
+		p->l3_off = pos - data;
 		p->ttl = ip6->hop_limit;
 		p->later_fragment = 0;
 		__builtin_memcpy(p->saddr.b, &ip6->saddr, 16);
@@ -377,8 +388,12 @@ static __always_inline __u32 host_find(void *inner, __u32 ip, __u32 b)
 	return (__u32)(bk->s[0] & BW_HS_OVERFLOW);
 }
 
-static __always_inline __u32 lookup_v4(__u32 gen, __u32 ip, __u32 host_mask)
+/* Global (not inlined) functions are verified once, on their own, instead
+ * of once per path through the parser that reaches them: this keeps the
+ * program well inside the verifier's budget on 6.1 as well. */
+__attribute__((noinline)) __u32 bw_lookup_v4(__u32 gen, __u32 ip, __u32 host_mask)
 {
+	gen &= 1;
 	struct bw_t24_chunk *ch;
 	struct bw_t8_group *grp;
 	void *t24, *inner;
@@ -491,22 +506,23 @@ static __always_inline struct bw_v6_bucket *v6b_find(void *bk, __u32 top, __u32 
 	return NULL;
 }
 
-/* IPv6: the /32 bucket says which longer lengths exist under it; those are
- * probed longest first (the stored class already includes every covering
- * prefix, so the first hit is the complete answer). */
-static __always_inline __u32 lookup_v6(__u32 gen, const struct bw_addr *a, __u32 bmask,
-				       __u32 pmask)
+/* IPv6 (address as two host-order halves): the /32 bucket says which longer
+ * lengths exist under it; those are probed longest first (the stored class
+ * already includes every covering prefix, so the first hit is the complete
+ * answer). */
+__attribute__((noinline)) __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo, __u32 bmask,
+					     __u32 pmask)
 {
 	struct bw_v6_bucket *b;
 	struct v6_probe st;
 	__u32 top, ovf = 0;
 	void *bk;
 
+	gen &= 1;
 	bk = bpf_map_lookup_elem(&bw_v6bkt, &gen);
 	if (!bk)
 		return 0;
-	__builtin_memcpy(&top, a->b, 4);
-	top = bpf_ntohl(top);
+	top = (__u32)(hi >> 32);
 	b = v6b_find(bk, top, BW_HOST_HASH(top, BW_HOST_K1) & bmask, &ovf);
 	if (!b && ovf)
 		b = v6b_find(bk, top, BW_HOST_HASH(top, BW_HOST_K2) & bmask, &ovf);
@@ -521,16 +537,14 @@ static __always_inline __u32 lookup_v6(__u32 gen, const struct bw_addr *a, __u32
 	if (!st.pf)
 		return st.cls;
 	st.pmask = pmask;
-	__builtin_memcpy(&st.hi, a->b, 8);
-	__builtin_memcpy(&st.lo, &a->b[8], 8);
-	st.hi = bpf_be64_to_cpu(st.hi);
-	st.lo = bpf_be64_to_cpu(st.lo);
+	st.hi = hi;                            /* host order */
+	st.lo = lo;
 	bpf_loop(96, v6_probe_one, &st, 0);
 	return st.cls;
 }
 
 /* Per-list hit (and drop) counters for every list in the mask. */
-static __always_inline void count_lists(__u64 mask, int dropped)
+__attribute__((noinline)) int bw_count_lists(__u64 mask, int dropped)
 {
 	struct bw_list_counter *c;
 	__u32 i;
@@ -545,6 +559,189 @@ static __always_inline void count_lists(__u64 mask, int dropped)
 				c->drops++;
 		}
 	}
+	return 0;
+}
+
+
+/* ---- verdict actions ---- */
+
+/* Token bucket per source: rate_pps tokens a second, burst of one second.
+ * Returns 1 if the packet may pass. */
+static __always_inline int rl_allow(const struct bw_addr *src, __u32 rate, __u64 now)
+{
+	const __u64 one = 1000000000ull;       /* one packet, in 1e-9 packets */
+	struct bw_ratelim *rl, fresh;
+	__u64 cap, elapsed;
+
+	if (!rate)
+		return 0;
+	cap = (__u64)rate * one;
+	rl = bpf_map_lookup_elem(&bw_ratelim, src);
+	if (!rl) {
+		fresh.tokens = cap - one;      /* this packet spends one */
+		fresh.last_ns = now;
+		bpf_map_update_elem(&bw_ratelim, src, &fresh, BPF_ANY);
+		return 1;
+	}
+	elapsed = now - rl->last_ns;
+	if (elapsed > one)                     /* caps the product, too */
+		elapsed = one;
+	rl->tokens += elapsed * rate;
+	if (rl->tokens > cap)
+		rl->tokens = cap;
+	rl->last_ns = now;
+	if (rl->tokens < one)
+		return 0;
+	rl->tokens -= one;
+	return 1;
+}
+
+static __always_inline __u32 csum_words(const __u16 *w, int n, __u32 sum)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < n; i++)
+		sum += w[i];
+	return sum;
+}
+
+static __always_inline __u16 csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+#define BW_L3_OFF_MAX 22  /* Ethernet + two VLAN tags */
+
+/*
+ * Turns a TCP segment into the RST that answers it (RFC 9293 3.10.7.1:
+ * if the segment has ACK, seq = its ack; else seq 0 and ACK of everything it
+ * occupied), shrinks the frame to the bare headers and sends it back out the
+ * interface. IPv4 with options and IPv6 with extension headers are dropped
+ * instead (returns XDP_DROP): an RST must not echo options back.
+ */
+__attribute__((noinline)) int bw_send_rst(struct xdp_md *ctx, __u32 l3, __u32 l4,
+					  __u32 family, __u32 l3_payload)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 seq, ack, plen, thlen, sum;
+	struct { struct iphdr ip; struct tcphdr th; } h4;
+	struct { struct ipv6hdr ip; struct tcphdr th; } h6;
+	struct tcphdr *th, *rst;
+	__u16 proto_len[2];
+	__u8 flags, mac[ETH_ALEN];
+	struct ethhdr *eth;
+	void *l3p;
+
+	if (l4 != l3 + (family == 4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)))
+		return XDP_DROP;
+	/* Hide l3's history from the compiler so the bound below is the one
+	 * the verifier sees on the register used for the pointer. */
+	asm volatile("" : "+r"(l3));
+	if (l3 > BW_L3_OFF_MAX)
+		return XDP_DROP;
+	l3p = data + l3;
+	/* Both header stacks are read from the packet into the stack here;
+	 * everything is then computed on the copies. */
+	if (family == 4) {
+		if (l3p + sizeof(h4) > data_end)
+			return XDP_DROP;
+		__builtin_memcpy(&h4, l3p, sizeof(h4));
+		th = &h4.th;
+		rst = &h4.th;
+	} else {
+		if (l3p + sizeof(h6) > data_end)
+			return XDP_DROP;
+		__builtin_memcpy(&h6, l3p, sizeof(h6));
+		th = &h6.th;
+		rst = &h6.th;
+	}
+	thlen = th->doff * 4;
+	if (thlen < sizeof(*th) || thlen > l3_payload)
+		return XDP_DROP;
+	flags = ((__u8 *)th)[13];
+	if (flags & 0x04)                      /* never answer an RST */
+		return XDP_DROP;
+	plen = l3_payload - thlen;
+	seq = bpf_ntohl(th->seq);
+	ack = bpf_ntohl(th->ack_seq);
+	{
+		__be16 sport = th->source, dport = th->dest;
+
+		__builtin_memset(rst, 0, sizeof(*rst));
+		rst->source = dport;
+		rst->dest = sport;
+	}
+	rst->doff = 5;
+	rst->rst = 1;
+	if (flags & 0x10) {                    /* ACK set: seq = its ack */
+		rst->seq = bpf_htonl(ack);
+	} else {                               /* SYN and FIN take one each */
+		rst->ack = 1;
+		rst->ack_seq = bpf_htonl(seq + plen + !!(flags & 0x02) + !!(flags & 0x01));
+	}
+	proto_len[0] = bpf_htons(IPPROTO_TCP);
+	proto_len[1] = bpf_htons(sizeof(*rst));
+	if (family == 4) {
+		__be32 a = h4.ip.saddr;
+
+		h4.ip.saddr = h4.ip.daddr;
+		h4.ip.daddr = a;
+		h4.ip.tos = 0;
+		h4.ip.tot_len = bpf_htons(sizeof(h4));
+		h4.ip.id = 0;
+		h4.ip.frag_off = bpf_htons(0x4000);  /* DF */
+		h4.ip.ttl = 64;
+		h4.ip.protocol = IPPROTO_TCP;
+		h4.ip.check = 0;
+		h4.ip.check = csum_fold(csum_words((__u16 *)&h4.ip, 10, 0));
+		sum = csum_words((__u16 *)&h4.ip.saddr, 4, 0);
+	} else {
+		struct in6_addr a = h6.ip.saddr;
+
+		h6.ip.saddr = h6.ip.daddr;
+		h6.ip.daddr = a;
+		h6.ip.payload_len = bpf_htons(sizeof(h6.th));
+		h6.ip.nexthdr = IPPROTO_TCP;
+		h6.ip.hop_limit = 64;
+		sum = csum_words((__u16 *)&h6.ip.saddr, 16, 0);
+	}
+	sum = csum_words(proto_len, 2, sum);
+	sum = csum_words((__u16 *)rst, 10, sum);
+	rst->check = csum_fold(sum);
+
+	/* Shrink to the bare headers, then write them. (The length is taken
+	 * as a plain number first: no arithmetic between packet pointers and
+	 * the unbounded l4.) */
+	{
+		__u64 cur = (__u64)(data_end - data);
+
+		asm volatile("" : "+r"(cur));
+		if (bpf_xdp_adjust_tail(ctx, (int)(l4 + sizeof(*rst)) - (int)cur))
+			return XDP_DROP;
+	}
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return XDP_DROP;
+	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	l3p = data + l3;
+	if (family == 4) {
+		if (l3p + sizeof(h4) > data_end)
+			return XDP_DROP;
+		__builtin_memcpy(l3p, &h4, sizeof(h4));
+	} else {
+		if (l3p + sizeof(h6) > data_end)
+			return XDP_DROP;
+		__builtin_memcpy(l3p, &h6, sizeof(h6));
+	}
+	return XDP_TX;
 }
 
 static __always_inline int is_watched_port(const struct bw_config *cfg, __u16 port)
@@ -655,7 +852,7 @@ int botwall_xdp(struct xdp_md *ctx)
 	struct bw_list_class *lc = NULL;
 	struct bw_lstate *ls;
 	__u64 list_mask = 0;
-	__u8 list_action = BW_LACT_NONE;
+	__u8 list_action = BW_LACT_NONE, monitored = 0;
 	__u8 method[8];
 	__u64 now;
 	int rc;
@@ -696,9 +893,14 @@ int botwall_xdp(struct xdp_md *ctx)
 
 		if (p.family == 4) {
 			__builtin_memcpy(&ip4, &p.saddr.b[12], 4);
-			cls = lookup_v4(gen, bpf_ntohl(ip4), ls->host_mask[gen]);
+			cls = bw_lookup_v4(gen, bpf_ntohl(ip4), ls->host_mask[gen]);
 		} else {
-			cls = lookup_v6(gen, &p.saddr, ls->v6b_mask[gen], ls->v6p_mask[gen]);
+			__u64 hi, lo;
+
+			__builtin_memcpy(&hi, p.saddr.b, 8);
+			__builtin_memcpy(&lo, &p.saddr.b[8], 8);
+			cls = bw_lookup_v6(gen, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo),
+					   ls->v6b_mask[gen], ls->v6p_mask[gen]);
 		}
 		if (cls) {
 			cls = (cls & BW_T24_INDEX) + gen * BW_CLASS_MAX;
@@ -708,7 +910,7 @@ int botwall_xdp(struct xdp_md *ctx)
 	if (lc && lc->mask) {
 		list_mask = lc->mask;
 		list_action = lc->action;
-		count_lists(list_mask, list_action == BW_LACT_DROP);
+		bw_count_lists(list_mask, list_action == BW_LACT_DROP);
 		if (list_action == BW_LACT_ALLOW) {
 			count(BW_CNT_PASS_ALLOWLIST, bytes);
 			return XDP_PASS;
@@ -722,14 +924,34 @@ int botwall_xdp(struct xdp_md *ctx)
 	/* The clock is read only when something needs it. */
 	now = 0;
 	v = bpf_map_lookup_elem(&bw_verdicts, &p.saddr);
-	if (v && v->action == BW_ACT_DROP) {
+	if (v && v->action != BW_ACT_NONE) {
 		now = bpf_ktime_get_boot_ns();
-		if (v->expires_ns == 0 || v->expires_ns > now) {
+		if (v->expires_ns && v->expires_ns <= now) {
+			count(BW_CNT_EV_VERDICT_EXPIRED, 0);
+		} else if (v->action == BW_ACT_DROP) {
 			count(BW_CNT_DROP_VERDICT, bytes);
 			return XDP_DROP;
+		} else if (v->action == BW_ACT_RESET) {
+			if (p.l4proto == IPPROTO_TCP && !p.later_fragment &&
+			    bw_send_rst(ctx, p.l3_off, p.l4_off, p.family, p.l3_payload) == XDP_TX) {
+				count(BW_CNT_DROP_RESET, bytes);
+				return XDP_TX;
+			}
+			count(BW_CNT_DROP_VERDICT, bytes);
+			return XDP_DROP;
+		} else if (v->action == BW_ACT_RATE_LIMIT) {
+			if (!rl_allow(&p.saddr, v->rate_pps, now)) {
+				count(BW_CNT_DROP_RATE_LIMIT, bytes);
+				return XDP_DROP;
+			}
+		} else if (v->action == BW_ACT_MONITOR) {
+			monitored = 1;
 		}
-		count(BW_CNT_EV_VERDICT_EXPIRED, 0);
 	}
+	if (list_action == BW_LACT_MONITOR)
+		monitored = 1;
+	if (monitored)
+		count(BW_CNT_EV_MONITORED, 0);
 
 	if (p.l4proto != IPPROTO_TCP || p.later_fragment) {
 		count(BW_CNT_PASS_NON_TCP, bytes);
@@ -773,7 +995,7 @@ int botwall_xdp(struct xdp_md *ctx)
 
 	if (!now)
 		now = bpf_ktime_get_boot_ns();
-	if ((cfg->flags & BW_CFG_F_SAMPLING) || list_action == BW_LACT_MONITOR)
+	if ((cfg->flags & BW_CFG_F_SAMPLING) || monitored)
 		sample(ctx, &p, th, payload_off, payload_len, cfg->sample_cap, now,
 		       list_mask, list_action);
 	count(BW_CNT_PASS_HTTP, bytes);

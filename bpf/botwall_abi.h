@@ -53,8 +53,11 @@ struct bw_list_entry {
 	__u32 added_sec;   /* CLOCK_REALTIME seconds when added            */
 };
 
-/* Verdict actions pushed by the daemon. The datapath drops on BW_ACT_DROP;
- * the other actions are reserved for the datapath issue and pass for now. */
+/* Verdict actions pushed by the daemon (docs/datapath.md "Verdicts"):
+ * drop; monitor (pass, sample every HTTP request start, count); rate_limit
+ * (token bucket per source at bw_verdict.rate_pps, burst of one second);
+ * reset (a TCP segment is answered with an RST from XDP_TX, other IP
+ * packets are dropped). */
 enum bw_action {
 	BW_ACT_NONE = 0,
 	BW_ACT_DROP = 1,
@@ -79,7 +82,17 @@ struct bw_verdict {
 	__u8 reason;         /* enum bw_verdict_reason                            */
 	__u8 score;          /* 0-100                                             */
 	__u8 top_flag;       /* enum bw_flag that contributed most, or BW_FLAG__MAX */
-	__u32 pad;
+	__u32 rate_pps;      /* BW_ACT_RATE_LIMIT: packets per second (0 = drop all) */
+};
+
+#define BW_MAP_RATELIM  "bw_ratelim"  /* LRU hash: per-source token bucket */
+#define BW_RATELIM_MAX  (1u << 18)
+
+/* Token bucket of a rate-limited source; tokens in 1e-9 packets. Updated
+ * without atomics: concurrent CPUs can let a few extra packets through. */
+struct bw_ratelim {
+	__u64 tokens;
+	__u64 last_ns;       /* CLOCK_BOOTTIME of the last refill */
 };
 
 /*
@@ -104,6 +117,9 @@ enum bw_counter_id {
 	BW_CNT_EV_SAMPLED,        /* HTTP request copied to the ring buffer    */
 	BW_CNT_EV_RINGBUF_FULL,   /* sample lost: ring buffer full             */
 	BW_CNT_EV_VERDICT_EXPIRED,/* verdict found but expired: ignored        */
+	BW_CNT_DROP_RATE_LIMIT,   /* outcome: over a rate_limit verdict's rate */
+	BW_CNT_DROP_RESET,        /* outcome: answered with a TCP RST (XDP_TX) */
+	BW_CNT_EV_MONITORED,      /* event: packet of a monitored source       */
 	BW_CNT__MAX,
 };
 
@@ -352,6 +368,7 @@ _Static_assert(BW_FLAG__MAX <= BW_FLAG_SLOTS, "too many flags");
 _Static_assert(sizeof(struct bw_score_stats) ==
 	       8 * (BW_FLAG_SLOTS + BW_BUCKET__MAX + 5), "bw_score_stats");
 _Static_assert(sizeof(struct bw_lstate) == 40, "bw_lstate");
+_Static_assert(sizeof(struct bw_ratelim) == 16, "bw_ratelim");
 _Static_assert(sizeof(struct bw_host_bucket) == 64, "bw_host_bucket: one cache line");
 _Static_assert(sizeof(struct bw_list_class) == 16, "bw_list_class");
 _Static_assert(sizeof(struct bw_list_info) == 48, "bw_list_info");

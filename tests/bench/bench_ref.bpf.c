@@ -87,9 +87,14 @@ static long lookup_one(__u32 i, void *arg)
 	if (c->kind == 1) {
 		if (a->b[10] == 0xff && a->b[11] == 0xff && !a->b[0]) {
 			__builtin_memcpy(&ip, &a->b[12], 4);
-			c->hits += lookup_v4(c->gen, bpf_ntohl(ip), c->host_mask) != 0;
+			c->hits += bw_lookup_v4(c->gen, bpf_ntohl(ip), c->host_mask) != 0;
 		} else {
-			c->hits += lookup_v6(c->gen, a, c->v6b_mask, c->v6p_mask) != 0;
+			__u64 hi, lo;
+
+			__builtin_memcpy(&hi, a->b, 8);
+			__builtin_memcpy(&lo, &a->b[8], 8);
+			c->hits += bw_lookup_v6(c->gen, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo),
+						c->v6b_mask, c->v6p_mask) != 0;
 		}
 	} else if (c->kind == 2) {
 		struct bw_lpm_key key = { .prefixlen = 128 };
