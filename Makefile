@@ -30,7 +30,7 @@ HDRS       := $(wildcard bpf/*.h user/*.h)
 
 UNIT_TESTS := test_http test_score test_addr test_lists test_corpus
 TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp \
-	      $(BUILD)/tests/bpf/test_ltable
+	      $(BUILD)/tests/bpf/test_ltable $(BUILD)/tests/bpf/test_actions
 
 .PHONY: all deps test test-unit test-bpf test-e2e demo vmtest clean tests
 

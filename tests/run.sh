@@ -45,6 +45,7 @@ if selected bpf; then
 	else
 		echo "SKIP test_xdp: BPF_PROG_TEST_RUN needs root" | tee -a "$log"
 		echo "SKIP test_ltable: BPF_PROG_TEST_RUN needs root" | tee -a "$log"
+		echo "SKIP test_actions: BPF_PROG_TEST_RUN needs root" | tee -a "$log"
 	fi
 fi
 if selected e2e; then
