@@ -38,7 +38,9 @@ static void usage(FILE *out)
 "  allow add|del PREFIX...        edit the allowlist live\n"
 "  allow list                     list allowlist prefixes\n"
 "  verdict list                   list verdicts pushed by the daemon\n"
-"  verdict add ADDR [TTL_SEC]     block one address (default TTL 600, 0 = forever)\n"
+"  verdict add ADDR [TTL_SEC] [ACTION]\n"
+"                                 verdict for one address (default TTL 600, 0 = forever);\n"
+"                                 ACTION: drop (default), reset, monitor, rate_limit:PPS\n"
 "  verdict del ADDR...            remove verdicts\n"
 "  lists                          loaded lists (--list): category, action, hits, drops\n"
 "\n"
@@ -372,8 +374,16 @@ static int cmd_verdict(int fd, int argc, char **argv)
 		unsigned long ttl = 600;
 		char *end;
 
+		uint8_t action = BW_ACT_DROP;
+		uint32_t rate = 0;
+
+		if (argc == 4 && bw_verdict_action_parse(argv[3], &action, &rate))
+			return fail("verdict add: ACTION '%s' is not drop, reset, monitor or rate_limit:PPS",
+				    argv[3]);
+		if (argc == 4)
+			argc = 3;
 		if (argc < 2 || argc > 3)
-			return fail("verdict add: expected ADDR [TTL_SEC]");
+			return fail("verdict add: expected ADDR [TTL_SEC] [ACTION]");
 		if (bw_parse_addr(argv[1], &cur, err, sizeof(err)))
 			return fail("verdict add: %s", err);
 		if (argc == 3) {
@@ -382,10 +392,17 @@ static int cmd_verdict(int fd, int argc, char **argv)
 			if (errno || end == argv[2] || *end || argv[2][0] == '-' || ttl > 31536000)
 				return fail("verdict add: TTL_SEC '%s' is not a number in 0-31536000", argv[2]);
 		}
-		if (bw_verdict_put(fd, &cur, (unsigned int)ttl, BW_VR_MANUAL, 100, BW_FLAG__MAX))
+		if (bw_verdict_put_action(fd, &cur, (unsigned int)ttl, action, rate, BW_VR_MANUAL, 100,
+					  BW_FLAG__MAX))
 			return fail("verdict add %s: %s", argv[1], strerror(errno));
 		if (!json)
-			printf("blocked %s for %s\n", argv[1], ttl ? argv[argc - 1] : "ever");
+		{
+			char dur[32];
+
+			snprintf(dur, sizeof(dur), ttl ? "%lus" : "ever", ttl);
+			printf("%s %s for %s\n", action == BW_ACT_DROP ? "blocked" : bw_action_name(action),
+			       argv[1], dur);
+		}
 		return 0;
 	}
 	if (!strcmp(argv[0], "del")) {

@@ -46,6 +46,8 @@ struct daemon {
 	size_t nports;
 	unsigned int threshold;
 	unsigned int verdict_ttl;
+	uint8_t verdict_action;   /* enum bw_action for score verdicts */
+	uint32_t verdict_rate;    /* its rate_pps (rate_limit) */
 	unsigned int sample_bytes;
 	bool sampling;
 	bool keep;
@@ -89,6 +91,7 @@ static void usage(FILE *out)
 "  -p, --port PORT          TCP port whose HTTP requests are sampled (repeatable) [80]\n"
 "  -t, --threshold SCORE    block at this score, 1-100 [80]\n"
 "      --verdict-ttl SEC    how long a block verdict lasts, 1-604800 [600]\n"
+"      --verdict-action A   what a verdict does: drop, reset, monitor, rate_limit:PPS [drop]\n"
 "      --sample-bytes N     request bytes copied per sample, 64-%u [%u]\n"
 "      --no-sampling        filter only: no samples, no scoring\n"
 "      --keep               on exit leave the program attached and maps pinned\n"
@@ -175,7 +178,7 @@ static void add_table_list(struct daemon *d, const char *arg)
 
 static void parse_args(struct daemon *d, int argc, char **argv)
 {
-	enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP };
+	enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP, OPT_VACTION };
 	static const struct option opts[] = {
 		{ "iface", required_argument, NULL, 'i' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -186,6 +189,7 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "verdict-ttl", required_argument, NULL, OPT_TTL },
+		{ "verdict-action", required_argument, NULL, OPT_VACTION },
 		{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
 		{ "no-sampling", no_argument, NULL, OPT_NO_SAMPLING },
 		{ "keep", no_argument, NULL, OPT_KEEP },
@@ -200,6 +204,7 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 	d->pin_dir = BW_DEFAULT_PIN_DIR;
 	d->threshold = 80;
 	d->verdict_ttl = 600;
+	d->verdict_action = BW_ACT_DROP;
 	d->sample_bytes = BW_SAMPLE_CAP;
 	d->sampling = true;
 
@@ -228,6 +233,13 @@ static void parse_args(struct daemon *d, int argc, char **argv)
 			break;
 		case 't': d->threshold = (unsigned int)num_arg("threshold", optarg, 1, 100); break;
 		case OPT_TTL: d->verdict_ttl = (unsigned int)num_arg("verdict-ttl", optarg, 1, 604800); break;
+		case OPT_VACTION:
+			if (bw_verdict_action_parse(optarg, &d->verdict_action, &d->verdict_rate)) {
+				bw_err("--verdict-action: '%s' is not drop, reset, monitor or rate_limit:PPS",
+				       optarg);
+				exit(2);
+			}
+			break;
 		case OPT_SAMPLE_BYTES:
 			d->sample_bytes = (unsigned int)num_arg("sample-bytes", optarg, 64, BW_SAMPLE_CAP);
 			break;
@@ -436,8 +448,9 @@ static int on_sample(void *ctx, void *data, size_t len)
 			 flags[0] ? flags : "-", ua, st == BW_HTTP_OK ? "" : " (not HTTP)");
 		return 0;
 	}
-	if (bw_verdict_put(d->maps.verdicts, &s->saddr, d->verdict_ttl, BW_VR_SCORE,
-			   (uint8_t)sc.score, sc.top_flag < 0 ? BW_FLAG__MAX : (uint8_t)sc.top_flag)) {
+	if (bw_verdict_put_action(d->maps.verdicts, &s->saddr, d->verdict_ttl, d->verdict_action,
+				  d->verdict_rate, BW_VR_SCORE, (uint8_t)sc.score,
+				  sc.top_flag < 0 ? BW_FLAG__MAX : (uint8_t)sc.top_flag)) {
 		bw_err("block %s: writing the verdict failed: %s", addr, strerror(errno));
 		return 0;
 	}

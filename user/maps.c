@@ -187,3 +187,45 @@ int bw_lstate_flags(int fd, __u32 set, __u32 clear)
 	ls.flags = (ls.flags & ~clear) | set;
 	return bpf_map_update_elem(fd, &zero, &ls, BPF_ANY);
 }
+
+int bw_verdict_put_action(int fd, const struct bw_addr *addr, unsigned int ttl_sec,
+			  uint8_t action, uint32_t rate_pps, uint8_t reason, uint8_t score,
+			  uint8_t top_flag)
+{
+	struct bw_verdict v = {};
+	uint64_t now = bw_now_ns();
+
+	v.created_ns = now;
+	v.expires_ns = ttl_sec ? now + (uint64_t)ttl_sec * 1000000000ull : 0;
+	v.action = action;
+	v.rate_pps = rate_pps;
+	v.reason = reason;
+	v.score = score;
+	v.top_flag = top_flag;
+	return bpf_map_update_elem(fd, addr, &v, BPF_ANY);
+}
+
+int bw_verdict_action_parse(const char *s, uint8_t *action, uint32_t *rate_pps)
+{
+	char *end;
+	unsigned long r;
+
+	*rate_pps = 0;
+	if (!strcmp(s, "drop"))
+		*action = BW_ACT_DROP;
+	else if (!strcmp(s, "monitor"))
+		*action = BW_ACT_MONITOR;
+	else if (!strcmp(s, "reset"))
+		*action = BW_ACT_RESET;
+	else if (!strncmp(s, "rate_limit:", 11) && s[11] >= '0' && s[11] <= '9') {
+		errno = 0;
+		r = strtoul(s + 11, &end, 10);
+		if (errno || *end || r > 10000000)
+			return -1;
+		*action = BW_ACT_RATE_LIMIT;
+		*rate_pps = (uint32_t)r;
+	} else {
+		return -1;
+	}
+	return 0;
+}

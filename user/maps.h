@@ -29,6 +29,14 @@ uint64_t bw_now_ns(void);
 /* Writes a drop verdict for addr lasting ttl_sec (0 = until removed). */
 int bw_verdict_put(int fd, const struct bw_addr *addr, unsigned int ttl_sec,
 		   uint8_t reason, uint8_t score, uint8_t top_flag);
+/* Writes a verdict with any action (enum bw_action); rate_pps is used by
+ * BW_ACT_RATE_LIMIT. */
+int bw_verdict_put_action(int fd, const struct bw_addr *addr, unsigned int ttl_sec,
+			  uint8_t action, uint32_t rate_pps, uint8_t reason, uint8_t score,
+			  uint8_t top_flag);
+/* "drop", "monitor", "reset" or "rate_limit:PPS"; 0 or -1. */
+int bw_verdict_action_parse(const char *s, uint8_t *action, uint32_t *rate_pps);
+
 /* Deletes expired verdicts; returns how many, or -1. */
 int bw_verdict_sweep(int fd, uint64_t now_ns);
 

@@ -51,7 +51,9 @@ FEED=$LAB_DIR/feed.list TOR=$LAB_DIR/tor.list GOOD=$LAB_DIR/good.list
 printf '# feed as a range around the listed host\n203.0.113.40-203.0.113.59\n2001:db8:dead::/48\n' >"$FEED"
 printf 'create tor hash:ip family inet\nadd tor %s\n' "$BAD4" >"$TOR"
 printf '%s ; the browser is a known good crawler here\n' "$BRW4" >"$GOOD"
-lab_start_daemon --list "feed:blocklist:drop:$FEED" --list "tor:tor:monitor:$TOR" \
+# skb mode: a native-XDP veth only delivers XDP_TX frames (the RSTs below)
+# if its peer runs XDP itself; the lab's bridge port does not.
+lab_start_daemon --mode skb --list "feed:blocklist:drop:$FEED" --list "tor:tor:monitor:$TOR" \
 	--list "good:good_bot_ranges:allow:$GOOD" || { echo "FAIL e2e_lists_daemon_start"; exit 1; }
 
 code=$(lab_curl bad "$SRV_LISTED")
@@ -103,6 +105,19 @@ if wait_for 3000 grep -q "feed.list:2:" "$LAB_DIR/botwalld.log"; then
 else
 	result bad_reload_keeps_old 1 "no file:line error: $(tail -2 "$LAB_DIR/botwalld.log")"
 fi
+
+# A reset verdict: the scraper's SYN is answered with an RST from XDP, so
+# curl fails at once with "connection refused" (7), not a timeout (28).
+lab_cli verdict add "$SCR4" 60 reset >/dev/null
+ip netns exec "$LAB-scr" curl -s -o /dev/null --max-time 3 "http://$SRV4/"
+rc=$?
+resets=$(lab_cli -j stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"]["drop"]["reset"]["packets"])')
+result reset_verdict_rst "$([ $rc = 7 ] && [ "$resets" -ge 1 ] && echo 0 || echo 1)" "curl rc=$rc resets=$resets"
+lab_cli verdict add "$SCR4" 60 rate_limit:0 >/dev/null
+ip netns exec "$LAB-scr" curl -s -o /dev/null --max-time 1 "http://$SRV4/"
+rc=$?
+result rate_limit_zero_drops "$([ $rc = 28 ] && echo 0 || echo 1)" "curl rc=$rc"
+lab_cli verdict del "$SCR4" >/dev/null
 
 # A broken file at start: refused before the interface is touched.
 out=$(nsenter --net="/run/netns/$LAB-brw" "$ROOT/build/botwalld" -i eth0 \
