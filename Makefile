@@ -26,7 +26,7 @@ BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 
 LIB_SRCS   := user/names.c user/addr.c user/lists.c user/http.c user/score.c \
 	      user/uadb.c user/p0f.c user/horder.c user/engine.c \
-	      user/maps.c user/log.c user/config.c user/lock.c user/loader.c
+	      user/maps.c user/log.c user/config.c user/lock.c user/loader.c user/ltable.c
 LIB_SRCS   += user/store.c user/sites.c user/geo.c user/api.c user/record.c user/decide.c
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_SRCS     := user/botwalld.c
@@ -40,6 +40,7 @@ TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp 
 	      $(BUILD)/tests/bpf/xdp_neighbour.bpf.o
 TEST_BINS  += $(BUILD)/tests/api/api_serve
 BENCH_BINS += $(BUILD)/tests/bench/bench_api
+TEST_BINS  += $(BUILD)/tests/bpf/test_ltable $(BUILD)/tests/bpf/test_actions
 
 PREFIX  ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -169,3 +170,19 @@ bench-api: all $(BUILD)/tests/bench/bench_api
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- make bench: datapath benchmarks (tests/bench/, docs/benchmarks.md) ----
+.PHONY: bench
+BENCH_BIN := $(BUILD)/tests/bench/bench_datapath
+
+$(BUILD)/bench_ref.bpf.o: tests/bench/bench_ref.bpf.c bpf/botwall.bpf.c bpf/botwall_abi.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench_ref.skel.h: $(BUILD)/bench_ref.bpf.o
+	$(BPFTOOL) gen skeleton $< name bench_ref_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/bench/bench_datapath.o: $(BUILD)/bench_ref.skel.h
+
+bench: all $(BENCH_BIN)
+	$(BENCH_BIN) $(BENCH_ARGS)

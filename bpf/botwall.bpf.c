@@ -57,6 +57,14 @@ struct {
 } bw_verdicts SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BW_RATELIM_MAX);
+	__type(key, struct bw_addr);
+	__type(value, struct bw_ratelim);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_ratelim SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, BW_RINGBUF_BYTES);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -89,6 +97,124 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } bw_daemon SEC(".maps");
 
+/* ---- scalable lists (layout and rationale: botwall_abi.h, docs/datapath.md) ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bw_lstate);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_lstate SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * BW_CLASS_MAX);
+	__type(key, __u32);
+	__type(value, struct bw_list_class);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_lclass SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BW_LISTS_MAX);
+	__type(key, __u32);
+	__type(value, struct bw_list_info);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_lists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BW_LISTS_MAX);
+	__type(key, __u32);
+	__type(value, struct bw_list_counter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_lstats SEC(".maps");
+
+/* Inner map templates: BPF_F_INNER_MAP lets the daemon size each
+ * generation's arrays to its contents. Sizes, not BTF types: clang emits
+ * the value structs only as forward declarations here, and the inner maps
+ * are created by the daemon anyway (their layout is in botwall_abi.h). */
+struct t24_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct bw_t24_chunk));
+};
+
+struct t8_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct bw_t8_group));
+};
+
+struct v4host_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct bw_host_bucket));
+};
+
+struct v6bkt_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct bw_v6b_cell));
+};
+
+struct v6pfx_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct bw_v6p_cell));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct t24_inner);
+} bw_v4t24 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct t8_inner);
+} bw_v4t8 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct v4host_inner);
+} bw_v4host SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct v6bkt_inner);
+} bw_v6bkt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct v6pfx_inner);
+} bw_v6pfx SEC(".maps");
+
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD 0x88A8
 #endif
@@ -117,6 +243,7 @@ struct ipv6_frag {
 struct pkt {
 	struct bw_addr saddr;
 	struct bw_addr daddr;
+	__u32 l3_off;       /* offset of the IP header from data      */
 	__u32 l4_off;       /* offset of the L4 header from data      */
 	__u32 l3_payload;   /* L4 length claimed by the IP header     */
 	__u8 family;
@@ -181,6 +308,7 @@ static __always_inline int parse_l2_l3(void *data, void *data_end, struct pkt *p
 		if (pos + ihl > data_end)
 			return -1;
 		p->family = 4;
+		p->l3_off = pos - data;
 		p->l4proto = iph->protocol;
 		p->ttl = iph->ttl;
 		p->later_fragment = (bpf_ntohs(iph->frag_off) & IP_OFFSET) != 0;
@@ -201,6 +329,7 @@ static __always_inline int parse_l2_l3(void *data, void *data_end, struct pkt *p
 		if (ip6->version != 6)
 			return -1;
 		p->family = 6;
+		p->l3_off = pos - data;
 		p->ttl = ip6->hop_limit;
 		p->later_fragment = 0;
 		__builtin_memcpy(p->saddr.b, &ip6->saddr, 16);
@@ -251,6 +380,386 @@ static __always_inline int parse_l2_l3(void *data, void *data_end, struct pkt *p
 	return 1;
 }
 
+
+/* IPv4 list lookup: one chunk read, then the /32 hash only if this /24 has
+ * host entries, then a tbl8 group only for /25-/31. Returns a class, 0 = none. */
+/* Searches one bucket of the host table. Found: class << 2 (a listed
+ * host's class is never 0). Not found: the bucket's BW_HS_OVERFLOW bit
+ * (2 or 0), telling the caller whether the h2 bucket may hold it. */
+static __always_inline __u32 host_find(void *inner, __u32 ip, __u32 b)
+{
+	struct bw_host_bucket *bk = bpf_map_lookup_elem(inner, &b);
+	__u64 want = (__u64)ip << 32;
+	int i;
+
+	if (!bk)
+		return 0;
+#pragma unroll
+	for (i = 0; i < BW_HOST_SLOTS; i++) {
+		__u64 s = bk->s[i];
+
+		if ((s & 0xffffffff00000000ull) == want && (s & BW_HS_USED))
+			return (((__u32)s >> 16) & BW_T24_INDEX) << 2;
+	}
+	return (__u32)(bk->s[0] & BW_HS_OVERFLOW);
+}
+
+/* Global (not inlined) functions are verified once, on their own, instead
+ * of once per path through the parser that reaches them: this keeps the
+ * program well inside the verifier's budget on 6.1 as well. */
+__attribute__((noinline)) __u32 bw_lookup_v4(__u32 gen, __u32 ip, __u32 host_mask)
+{
+	gen &= 1;
+	struct bw_t24_chunk *ch;
+	struct bw_t8_group *grp;
+	void *t24, *inner;
+	__u32 ci = ip >> 12, g, c;
+	__u16 e;
+
+	t24 = bpf_map_lookup_elem(&bw_v4t24, &gen);
+	if (!t24)
+		return 0;
+	ch = bpf_map_lookup_elem(t24, &ci);
+	if (!ch)
+		return 0;
+	e = ch->e[(ip >> 8) & (BW_T24_PER_CHUNK - 1)];
+	if (e & BW_T24_HOST) {
+		inner = bpf_map_lookup_elem(&bw_v4host, &gen);
+		if (inner) {
+			c = host_find(inner, ip, BW_HOST_HASH(ip, BW_HOST_K1) & host_mask);
+			if (c == BW_HS_OVERFLOW)
+				c = host_find(inner, ip, BW_HOST_HASH(ip, BW_HOST_K2) & host_mask);
+			if (c > BW_HS_OVERFLOW)
+				return c >> 2;
+		}
+	}
+	if (!(e & BW_T24_GROUP))
+		return e & BW_T24_INDEX;
+	inner = bpf_map_lookup_elem(&bw_v4t8, &gen);
+	if (!inner)
+		return 0;
+	g = e & BW_T24_INDEX;
+	grp = bpf_map_lookup_elem(inner, &g);
+	if (!grp)
+		return 0;
+	return grp->e[ip & 255];
+}
+
+/* State of one IPv6 probe loop (bpf_loop callback context). */
+struct v6_probe {
+	__u64 hi, lo, lens0, lens1;
+	void *pf;
+	__u32 pmask;
+	__u32 cls;
+};
+
+/* Searches one prefix cell: class << 2 if found, else its overflow bit. */
+static __always_inline __u32 v6p_find(void *pf, __u64 hi, __u64 lo, __u32 len, __u32 idx)
+{
+	struct bw_v6p_cell *c = bpf_map_lookup_elem(pf, &idx);
+
+	if (!c)
+		return 0;
+	if (c->s[0].used && c->s[0].hi == hi && c->s[0].lo == lo && c->s[0].len == len)
+		return (__u32)(c->s[0].cls & BW_T24_INDEX) << 2;
+	if (c->s[1].used && c->s[1].hi == hi && c->s[1].lo == lo && c->s[1].len == len)
+		return (__u32)(c->s[1].cls & BW_T24_INDEX) << 2;
+	return (__u32)(c->flags & BW_HS_OVERFLOW);
+}
+
+/* One probe: the longest length still set in the bucket's bitmap. BPF has
+ * no clz; a 6-step binary search finds the top bit. Returns 1 to stop. */
+static long v6_probe_one(__u32 idx, void *arg)
+{
+	struct v6_probe *st = arg;
+	__u64 x, h = st->hi, l = 0;
+	__u32 bit = 0, len, c;
+
+	(void)idx;
+	if (!(st->lens0 | st->lens1))
+		return 1;
+	x = st->lens1 ? st->lens1 : st->lens0;
+	if (x >> 32) { bit += 32; x >>= 32; }
+	if (x >> 16) { bit += 16; x >>= 16; }
+	if (x >> 8) { bit += 8; x >>= 8; }
+	if (x >> 4) { bit += 4; x >>= 4; }
+	if (x >> 2) { bit += 2; x >>= 2; }
+	if (x >> 1) { bit += 1; }
+	if (st->lens1) {
+		st->lens1 &= ~(1ull << bit);
+		bit += 64;
+	} else {
+		st->lens0 &= ~(1ull << bit);
+	}
+	len = 33 + bit;
+	if (len > 128)
+		return 1;
+	if (len <= 64)
+		h = st->hi & (~0ull << (64 - len));
+	else
+		l = st->lo & (~0ull << (128 - len));
+	c = v6p_find(st->pf, h, l, len, BW_V6P_HASH(h, l, len, BW_V6_K1) & st->pmask);
+	if (c == BW_HS_OVERFLOW)
+		c = v6p_find(st->pf, h, l, len, BW_V6P_HASH(h, l, len, BW_V6_K2) & st->pmask);
+	if (c <= BW_HS_OVERFLOW)
+		return 0;
+	st->cls = c >> 2;
+	return 1;
+}
+
+/* Searches one /32 bucket cell; *ovf gets its overflow bit on a miss. */
+static __always_inline struct bw_v6_bucket *v6b_find(void *bk, __u32 top, __u32 idx, __u32 *ovf)
+{
+	struct bw_v6b_cell *c = bpf_map_lookup_elem(bk, &idx);
+
+	if (!c)
+		return NULL;
+	if (c->s[0].used && c->s[0].top == top)
+		return &c->s[0];
+	if (c->s[1].used && c->s[1].top == top)
+		return &c->s[1];
+	*ovf = (__u32)(c->flags & BW_HS_OVERFLOW);
+	return NULL;
+}
+
+/* IPv6 (address as two host-order halves): the /32 bucket says which longer
+ * lengths exist under it; those are probed longest first (the stored class
+ * already includes every covering prefix, so the first hit is the complete
+ * answer). */
+__attribute__((noinline)) __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo, __u32 bmask,
+					     __u32 pmask)
+{
+	struct bw_v6_bucket *b;
+	struct v6_probe st;
+	__u32 top, ovf = 0;
+	void *bk;
+
+	gen &= 1;
+	bk = bpf_map_lookup_elem(&bw_v6bkt, &gen);
+	if (!bk)
+		return 0;
+	top = (__u32)(hi >> 32);
+	b = v6b_find(bk, top, BW_HOST_HASH(top, BW_HOST_K1) & bmask, &ovf);
+	if (!b && ovf)
+		b = v6b_find(bk, top, BW_HOST_HASH(top, BW_HOST_K2) & bmask, &ovf);
+	if (!b)
+		return 0;
+	st.cls = b->cls & BW_T24_INDEX;
+	st.lens0 = b->lens[0];
+	st.lens1 = b->lens[1];
+	if (!(st.lens0 | st.lens1))
+		return st.cls;
+	st.pf = bpf_map_lookup_elem(&bw_v6pfx, &gen);
+	if (!st.pf)
+		return st.cls;
+	st.pmask = pmask;
+	st.hi = hi;                            /* host order */
+	st.lo = lo;
+	bpf_loop(96, v6_probe_one, &st, 0);
+	return st.cls;
+}
+
+/* Per-list hit (and drop) counters for every list in the mask. */
+__attribute__((noinline)) int bw_count_lists(__u64 mask, int dropped)
+{
+	struct bw_list_counter *c;
+	__u32 i;
+
+	for (i = 0; i < BW_LISTS_MAX && mask; i++, mask >>= 1) {
+		if (!(mask & 1))
+			continue;
+		c = bpf_map_lookup_elem(&bw_lstats, &i);
+		if (c) {
+			c->hits++;
+			if (dropped)
+				c->drops++;
+		}
+	}
+	return 0;
+}
+
+
+/* ---- verdict actions ---- */
+
+/* Token bucket per source: rate_pps tokens a second, burst of one second.
+ * Returns 1 if the packet may pass. */
+static __always_inline int rl_allow(const struct bw_addr *src, __u32 rate, __u64 now)
+{
+	const __u64 one = 1000000000ull;       /* one packet, in 1e-9 packets */
+	struct bw_ratelim *rl, fresh;
+	__u64 cap, elapsed;
+
+	if (!rate)
+		return 0;
+	cap = (__u64)rate * one;
+	rl = bpf_map_lookup_elem(&bw_ratelim, src);
+	if (!rl) {
+		fresh.tokens = cap - one;      /* this packet spends one */
+		fresh.last_ns = now;
+		bpf_map_update_elem(&bw_ratelim, src, &fresh, BPF_ANY);
+		return 1;
+	}
+	elapsed = now - rl->last_ns;
+	if (elapsed > one)                     /* caps the product, too */
+		elapsed = one;
+	rl->tokens += elapsed * rate;
+	if (rl->tokens > cap)
+		rl->tokens = cap;
+	rl->last_ns = now;
+	if (rl->tokens < one)
+		return 0;
+	rl->tokens -= one;
+	return 1;
+}
+
+static __always_inline __u32 csum_words(const __u16 *w, int n, __u32 sum)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < n; i++)
+		sum += w[i];
+	return sum;
+}
+
+static __always_inline __u16 csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+#define BW_L3_OFF_MAX 22  /* Ethernet + two VLAN tags */
+
+/*
+ * Turns a TCP segment into the RST that answers it (RFC 9293 3.10.7.1:
+ * if the segment has ACK, seq = its ack; else seq 0 and ACK of everything it
+ * occupied), shrinks the frame to the bare headers and sends it back out the
+ * interface. IPv4 with options and IPv6 with extension headers are dropped
+ * instead (returns XDP_DROP): an RST must not echo options back.
+ */
+__attribute__((noinline)) int bw_send_rst(struct xdp_md *ctx, __u32 l3, __u32 l4,
+					  __u32 family, __u32 l3_payload)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 seq, ack, plen, thlen, sum;
+	struct { struct iphdr ip; struct tcphdr th; } h4;
+	struct { struct ipv6hdr ip; struct tcphdr th; } h6;
+	struct tcphdr *th, *rst;
+	__u16 proto_len[2];
+	__u8 flags, mac[ETH_ALEN];
+	struct ethhdr *eth;
+	void *l3p;
+
+	if (l4 != l3 + (family == 4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)))
+		return XDP_DROP;
+	/* Hide l3's history from the compiler so the bound below is the one
+	 * the verifier sees on the register used for the pointer. */
+	asm volatile("" : "+r"(l3));
+	if (l3 > BW_L3_OFF_MAX)
+		return XDP_DROP;
+	l3p = data + l3;
+	/* Both header stacks are read from the packet into the stack here;
+	 * everything is then computed on the copies. */
+	if (family == 4) {
+		if (l3p + sizeof(h4) > data_end)
+			return XDP_DROP;
+		__builtin_memcpy(&h4, l3p, sizeof(h4));
+		th = &h4.th;
+		rst = &h4.th;
+	} else {
+		if (l3p + sizeof(h6) > data_end)
+			return XDP_DROP;
+		__builtin_memcpy(&h6, l3p, sizeof(h6));
+		th = &h6.th;
+		rst = &h6.th;
+	}
+	thlen = th->doff * 4;
+	if (thlen < sizeof(*th) || thlen > l3_payload)
+		return XDP_DROP;
+	flags = ((__u8 *)th)[13];
+	if (flags & 0x04)                      /* never answer an RST */
+		return XDP_DROP;
+	plen = l3_payload - thlen;
+	seq = bpf_ntohl(th->seq);
+	ack = bpf_ntohl(th->ack_seq);
+	{
+		__be16 sport = th->source, dport = th->dest;
+
+		__builtin_memset(rst, 0, sizeof(*rst));
+		rst->source = dport;
+		rst->dest = sport;
+	}
+	rst->doff = 5;
+	rst->rst = 1;
+	if (flags & 0x10) {                    /* ACK set: seq = its ack */
+		rst->seq = bpf_htonl(ack);
+	} else {                               /* SYN and FIN take one each */
+		rst->ack = 1;
+		rst->ack_seq = bpf_htonl(seq + plen + !!(flags & 0x02) + !!(flags & 0x01));
+	}
+	proto_len[0] = bpf_htons(IPPROTO_TCP);
+	proto_len[1] = bpf_htons(sizeof(*rst));
+	if (family == 4) {
+		__be32 a = h4.ip.saddr;
+
+		h4.ip.saddr = h4.ip.daddr;
+		h4.ip.daddr = a;
+		h4.ip.tos = 0;
+		h4.ip.tot_len = bpf_htons(sizeof(h4));
+		h4.ip.id = 0;
+		h4.ip.frag_off = bpf_htons(0x4000);  /* DF */
+		h4.ip.ttl = 64;
+		h4.ip.protocol = IPPROTO_TCP;
+		h4.ip.check = 0;
+		h4.ip.check = csum_fold(csum_words((__u16 *)&h4.ip, 10, 0));
+		sum = csum_words((__u16 *)&h4.ip.saddr, 4, 0);
+	} else {
+		struct in6_addr a = h6.ip.saddr;
+
+		h6.ip.saddr = h6.ip.daddr;
+		h6.ip.daddr = a;
+		h6.ip.payload_len = bpf_htons(sizeof(h6.th));
+		h6.ip.nexthdr = IPPROTO_TCP;
+		h6.ip.hop_limit = 64;
+		sum = csum_words((__u16 *)&h6.ip.saddr, 16, 0);
+	}
+	sum = csum_words(proto_len, 2, sum);
+	sum = csum_words((__u16 *)rst, 10, sum);
+	rst->check = csum_fold(sum);
+
+	/* Shrink to the bare headers, then write them. (The length is taken
+	 * as a plain number first: no arithmetic between packet pointers and
+	 * the unbounded l4.) */
+	{
+		__u64 cur = (__u64)(data_end - data);
+
+		asm volatile("" : "+r"(cur));
+		if (bpf_xdp_adjust_tail(ctx, (int)(l4 + sizeof(*rst)) - (int)cur))
+			return XDP_DROP;
+	}
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return XDP_DROP;
+	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	l3p = data + l3;
+	if (family == 4) {
+		if (l3p + sizeof(h4) > data_end)
+			return XDP_DROP;
+		__builtin_memcpy(l3p, &h4, sizeof(h4));
+	} else {
+		if (l3p + sizeof(h6) > data_end)
+			return XDP_DROP;
+		__builtin_memcpy(l3p, &h6, sizeof(h6));
+	}
+	return XDP_TX;
+}
+
 static __always_inline int is_watched_port(const struct bw_config *cfg, __u16 port)
 {
 	int i;
@@ -298,7 +807,8 @@ static __always_inline int is_http_method(const __u8 m[8])
  * ring buffer only costs the sample, and that is counted. */
 static __always_inline void sample(struct xdp_md *ctx, const struct pkt *p,
 				   const struct tcphdr *th, __u32 payload_off,
-				   __u32 payload_len, __u32 cap, __u64 now)
+				   __u32 payload_len, __u32 cap, __u64 now,
+				   __u64 list_mask, __u8 list_action)
 {
 	struct bw_sample *s;
 
@@ -334,7 +844,9 @@ static __always_inline void sample(struct xdp_md *ctx, const struct pkt *p,
 	s->family = p->family;
 	s->ttl = p->ttl;
 	s->tcp_flags = ((__u8 *)th)[13];
+	s->list_action = list_action;
 	__builtin_memset(s->pad, 0, sizeof(s->pad));
+	s->list_mask = list_mask;
 	bpf_ringbuf_submit(s, 0);
 	count(BW_CNT_EV_SAMPLED, 0);
 }
@@ -344,13 +856,19 @@ int botwall_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u64 bytes = bpf_xdp_get_buff_len(ctx);
+	/* Not an xdp.frags program: every packet is linear, so this is the
+	 * whole length without the cost of bpf_xdp_get_buff_len(). */
+	__u64 bytes = data_end - data;
 	struct bw_lpm_key key = {};
 	struct bw_verdict *v;
 	struct bw_config *cfg;
 	struct pkt p = {};
 	struct tcphdr *th;
-	__u32 zero = 0, thlen, payload_off, payload_len;
+	__u32 zero = 0, thlen, payload_off, payload_len, cls = 0;
+	struct bw_list_class *lc = NULL;
+	struct bw_lstate *ls;
+	__u64 list_mask = 0;
+	__u8 list_action = BW_LACT_NONE, monitored = 0;
 	__u8 method[8];
 	__u64 now;
 	int rc;
@@ -367,26 +885,89 @@ int botwall_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	key.prefixlen = 128;
-	__builtin_memcpy(key.addr, p.saddr.b, 16);
-	if (bpf_map_lookup_elem(&bw_allow, &key)) {
-		count(BW_CNT_PASS_ALLOWLIST, bytes);
+	ls = bpf_map_lookup_elem(&bw_lstate, &zero);
+	if (!ls)
 		return XDP_PASS;
-	}
-	if (bpf_map_lookup_elem(&bw_block, &key)) {
-		count(BW_CNT_DROP_BLOCKLIST, bytes);
-		return XDP_DROP;
-	}
-
-	now = bpf_ktime_get_boot_ns();
-	v = bpf_map_lookup_elem(&bw_verdicts, &p.saddr);
-	if (v && v->action == BW_ACT_DROP) {
-		if (v->expires_ns == 0 || v->expires_ns > now) {
-			count(BW_CNT_DROP_VERDICT, bytes);
+	/* The manual (CLI-edited) lists are small LPM tries, probed only
+	 * when something may be in them. */
+	if (ls->flags & BW_LS_F_MANUAL) {
+		key.prefixlen = 128;
+		__builtin_memcpy(key.addr, p.saddr.b, 16);
+		if (bpf_map_lookup_elem(&bw_allow, &key)) {
+			count(BW_CNT_PASS_ALLOWLIST, bytes);
+			return XDP_PASS;
+		}
+		if (bpf_map_lookup_elem(&bw_block, &key)) {
+			count(BW_CNT_DROP_BLOCKLIST, bytes);
 			return XDP_DROP;
 		}
-		count(BW_CNT_EV_VERDICT_EXPIRED, 0);
 	}
+
+	/* Read the generation once: every table below is of that one. */
+	{
+		__u32 gen = ls->gen & 1, ip4;
+
+		if (p.family == 4) {
+			__builtin_memcpy(&ip4, &p.saddr.b[12], 4);
+			cls = bw_lookup_v4(gen, bpf_ntohl(ip4), ls->host_mask[gen]);
+		} else {
+			__u64 hi, lo;
+
+			__builtin_memcpy(&hi, p.saddr.b, 8);
+			__builtin_memcpy(&lo, &p.saddr.b[8], 8);
+			cls = bw_lookup_v6(gen, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo),
+					   ls->v6b_mask[gen], ls->v6p_mask[gen]);
+		}
+		if (cls) {
+			cls = (cls & BW_T24_INDEX) + gen * BW_CLASS_MAX;
+			lc = bpf_map_lookup_elem(&bw_lclass, &cls);
+		}
+	}
+	if (lc && lc->mask) {
+		list_mask = lc->mask;
+		list_action = lc->action;
+		bw_count_lists(list_mask, list_action == BW_LACT_DROP);
+		if (list_action == BW_LACT_ALLOW) {
+			count(BW_CNT_PASS_ALLOWLIST, bytes);
+			return XDP_PASS;
+		}
+		if (list_action == BW_LACT_DROP) {
+			count(BW_CNT_DROP_BLOCKLIST, bytes);
+			return XDP_DROP;
+		}
+	}
+
+	/* The clock is read only when something needs it. */
+	now = 0;
+	v = bpf_map_lookup_elem(&bw_verdicts, &p.saddr);
+	if (v && v->action != BW_ACT_NONE) {
+		now = bpf_ktime_get_boot_ns();
+		if (v->expires_ns && v->expires_ns <= now) {
+			count(BW_CNT_EV_VERDICT_EXPIRED, 0);
+		} else if (v->action == BW_ACT_DROP) {
+			count(BW_CNT_DROP_VERDICT, bytes);
+			return XDP_DROP;
+		} else if (v->action == BW_ACT_RESET) {
+			if (p.l4proto == IPPROTO_TCP && !p.later_fragment &&
+			    bw_send_rst(ctx, p.l3_off, p.l4_off, p.family, p.l3_payload) == XDP_TX) {
+				count(BW_CNT_DROP_RESET, bytes);
+				return XDP_TX;
+			}
+			count(BW_CNT_DROP_VERDICT, bytes);
+			return XDP_DROP;
+		} else if (v->action == BW_ACT_RATE_LIMIT) {
+			if (!rl_allow(&p.saddr, v->rate_pps, now)) {
+				count(BW_CNT_DROP_RATE_LIMIT, bytes);
+				return XDP_DROP;
+			}
+		} else if (v->action == BW_ACT_MONITOR) {
+			monitored = 1;
+		}
+	}
+	if (list_action == BW_LACT_MONITOR)
+		monitored = 1;
+	if (monitored)
+		count(BW_CNT_EV_MONITORED, 0);
 
 	if (p.l4proto != IPPROTO_TCP || p.later_fragment) {
 		count(BW_CNT_PASS_NON_TCP, bytes);
@@ -428,8 +1009,11 @@ int botwall_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	if (cfg->flags & BW_CFG_F_SAMPLING)
-		sample(ctx, &p, th, payload_off, payload_len, cfg->sample_cap, now);
+	if (!now)
+		now = bpf_ktime_get_boot_ns();
+	if ((cfg->flags & BW_CFG_F_SAMPLING) || monitored)
+		sample(ctx, &p, th, payload_off, payload_len, cfg->sample_cap, now,
+		       list_mask, list_action);
 	count(BW_CNT_PASS_HTTP, bytes);
 	return XDP_PASS;
 }

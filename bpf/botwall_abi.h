@@ -54,8 +54,11 @@ struct bw_list_entry {
 	__u32 added_sec;   /* CLOCK_REALTIME seconds when added            */
 };
 
-/* Verdict actions pushed by the daemon. The datapath drops on BW_ACT_DROP;
- * the other actions are reserved for the datapath issue and pass for now. */
+/* Verdict actions pushed by the daemon (docs/datapath.md "Verdicts"):
+ * drop; monitor (pass, sample every HTTP request start, count); rate_limit
+ * (token bucket per source at bw_verdict.rate_pps, burst of one second);
+ * reset (a TCP segment is answered with an RST from XDP_TX, other IP
+ * packets are dropped). */
 enum bw_action {
 	BW_ACT_NONE = 0,
 	BW_ACT_DROP = 1,
@@ -80,7 +83,17 @@ struct bw_verdict {
 	__u8 reason;         /* enum bw_verdict_reason                            */
 	__u8 score;          /* 0-100                                             */
 	__u8 top_flag;       /* enum bw_flag that contributed most, or BW_FLAG__MAX */
-	__u32 pad;
+	__u32 rate_pps;      /* BW_ACT_RATE_LIMIT: packets per second (0 = drop all) */
+};
+
+#define BW_MAP_RATELIM  "bw_ratelim"  /* LRU hash: per-source token bucket */
+#define BW_RATELIM_MAX  (1u << 18)
+
+/* Token bucket of a rate-limited source; tokens in 1e-9 packets. Updated
+ * without atomics: concurrent CPUs can let a few extra packets through. */
+struct bw_ratelim {
+	__u64 tokens;
+	__u64 last_ns;       /* CLOCK_BOOTTIME of the last refill */
 };
 
 /*
@@ -105,6 +118,9 @@ enum bw_counter_id {
 	BW_CNT_EV_SAMPLED,        /* HTTP request copied to the ring buffer    */
 	BW_CNT_EV_RINGBUF_FULL,   /* sample lost: ring buffer full             */
 	BW_CNT_EV_VERDICT_EXPIRED,/* verdict found but expired: ignored        */
+	BW_CNT_DROP_RATE_LIMIT,   /* outcome: over a rate_limit verdict's rate */
+	BW_CNT_DROP_RESET,        /* outcome: answered with a TCP RST (XDP_TX) */
+	BW_CNT_EV_MONITORED,      /* event: packet of a monitored source       */
 	BW_CNT__MAX,
 };
 
@@ -136,7 +152,9 @@ struct bw_sample {
 	__u8 family;          /* 4 or 6                                   */
 	__u8 ttl;             /* IPv4 TTL / IPv6 hop limit                */
 	__u8 tcp_flags;       /* FIN=0x01 SYN=0x02 RST=0x04 PSH=0x08 ACK=0x10 */
-	__u8 pad[5];
+	__u8 list_action;     /* enum bw_list_action of the matched lists */
+	__u8 pad[4];
+	__u64 list_mask;      /* bit i: the source is in list id i        */
 	__u8 payload[BW_SAMPLE_CAP];
 };
 
@@ -212,17 +230,187 @@ struct bw_daemon_state {
 #define BW_DS_F_ADOPTED 0x1u   /* found the program attached and kept it */
 #define BW_DS_F_LEGACY  0x2u   /* attached without libxdp's dispatcher   */
 
+/*
+ * ---- scalable prefix lists (issue 3; design in docs/datapath.md) ----
+ *
+ * Up to BW_LISTS_MAX lists, each with an id (= its bit in a match mask), a
+ * name, a category and an action. The daemon compiles all of them into one
+ * lookup structure per generation; the datapath reads bw_lstate.gen once per
+ * packet and uses only that generation's tables, so a reload builds the other
+ * generation aside and flips gen in one write.
+ *
+ * IPv4 (DIR-24-8 style): bw_v4t24[gen] is an array of 2^20 chunks of 16
+ * u16 entries indexed by the top 24 address bits. An entry is a class index
+ * (0 = no list), or with BW_T24_GROUP the index of a 256-entry group in
+ * bw_v4t8[gen] for /25-/31; BW_T24_HOST says "some /32 of this /24 is in the
+ * exact table bw_v4host[gen]" (probed first, its class already includes the
+ * covering prefixes). That table is a bucketized hash in an array: 64-byte
+ * buckets (one cache line) of 8 slots, an address lives in bucket h1 or,
+ * if h1 overflowed (flag in slot 0), h2 -- 8 bytes per host instead of the
+ * ~80 of a kernel hash element. A class (bw_lclass[gen * BW_CLASS_MAX + c]) is a mask of
+ * lists plus the strongest action, precomputed in userspace.
+ * IPv6: bw_v6bkt[gen] maps the top 32 bits to a bucket with the class of the
+ * best prefix <= /32 and a bitmap of the longer lengths present under it;
+ * bw_v6pfx[gen] holds those longer prefixes, probed longest first. Both are
+ * the same kind of two-choice bucketized hash in an array as bw_v4host.
+ */
+#define BW_MAP_LSTATE   "bw_lstate"   /* array[1]: active generation     */
+#define BW_MAP_LCLASS   "bw_lclass"   /* array: classes of both gens     */
+#define BW_MAP_LISTS    "bw_lists"    /* array: list id -> name, action  */
+#define BW_MAP_LSTATS   "bw_lstats"   /* per-CPU array: per-list counters*/
+#define BW_MAP_V4T24    "bw_v4t24"    /* array of maps[2]: tbl24         */
+#define BW_MAP_V4T8     "bw_v4t8"     /* array of maps[2]: tbl8 groups   */
+#define BW_MAP_V4HOST   "bw_v4host"   /* array of maps[2]: /32 buckets   */
+#define BW_MAP_V6BKT    "bw_v6bkt"    /* array of maps[2]: /32 buckets   */
+#define BW_MAP_V6PFX    "bw_v6pfx"    /* array of maps[2]: /33-/128 hash */
+
+#define BW_LISTS_MAX      64       /* one bit each in a u64 mask          */
+#define BW_LIST_NAME_MAX  32
+#define BW_CLASS_MAX      16384u   /* distinct (mask, action) per gen     */
+#define BW_T24_CHUNKS     (1u << 20)
+#define BW_T24_PER_CHUNK  16
+#define BW_T24_HOST       0x8000u
+#define BW_T24_GROUP      0x4000u
+#define BW_T24_INDEX      0x3fffu
+#define BW_T8_GROUPS_MAX  16384u
+#define BW_V6_SHORTEST    16       /* shorter IPv6 prefixes are refused   */
+
+enum bw_list_category {
+	BW_LCAT_BLOCKLIST = 0,
+	BW_LCAT_TOR,
+	BW_LCAT_VPN,
+	BW_LCAT_PROXY,
+	BW_LCAT_HOSTING,
+	BW_LCAT_AI_CRAWLER_RANGES,
+	BW_LCAT_GOOD_BOT_RANGES,
+	BW_LCAT_CUSTOM,
+	BW_LCAT__MAX,
+};
+
+/* List actions, weakest first: a source in several lists gets the highest. */
+enum bw_list_action {
+	BW_LACT_NONE = 0,
+	BW_LACT_MONITOR,     /* pass, count, sample every HTTP request     */
+	BW_LACT_RATE_LIMIT,  /* pass and count (token bucket: not yet)     */
+	BW_LACT_DROP,
+	BW_LACT_ALLOW,       /* an allow list wins over everything         */
+	BW_LACT__MAX,
+};
+
+struct bw_lstate {
+	__u32 gen;           /* 0 or 1: generation the datapath uses        */
+	__u32 flags;         /* BW_LS_F_*                                   */
+	__u64 seq;           /* bumped on every flip                        */
+	__u32 host_mask[2];  /* per gen: bw_v4host buckets - 1 (power of 2) */
+	__u32 v6b_mask[2];   /* per gen: bw_v6bkt cells - 1                 */
+	__u32 v6p_mask[2];   /* per gen: bw_v6pfx cells - 1                 */
+};
+
+/* IPv4 host slot: address << 32 | class << 16 | BW_HS_USED; slot 0 of a
+ * bucket also carries BW_HS_OVERFLOW: "look in the h2 bucket too". */
+#define BW_HOST_SLOTS    8
+#define BW_HS_USED       0x1ull
+#define BW_HS_OVERFLOW   0x2ull
+#define BW_HOST_K1       0x9E3779B1u
+#define BW_HOST_K2       0x85EBCA77u
+#define BW_HOST_HASH(ip, k) (((ip) * (k)) ^ (((ip) * (k)) >> 15))
+
+struct bw_host_bucket {
+	__u64 s[BW_HOST_SLOTS];
+};
+#define BW_LS_F_MANUAL 0x1u  /* bw_allow/bw_block may hold entries: probe them */
+
+struct bw_list_class {
+	__u64 mask;          /* bit i: list id i matched                    */
+	__u8 action;         /* enum bw_list_action, strongest of the mask  */
+	__u8 pad[7];
+};
+
+struct bw_list_info {        /* written by the daemon, read by the CLI   */
+	char name[BW_LIST_NAME_MAX];
+	__u8 used;
+	__u8 category;       /* enum bw_list_category                       */
+	__u8 action;         /* enum bw_list_action                         */
+	__u8 pad;
+	__u32 prefixes;      /* prefixes loaded                              */
+	__u64 loaded_sec;    /* CLOCK_REALTIME of the last (re)load          */
+};
+
+struct bw_list_counter {     /* per CPU, indexed by list id               */
+	__u64 hits;          /* packets whose source matched the list       */
+	__u64 drops;         /* of those, dropped (by any list's action)    */
+};
+
+struct bw_t24_chunk {
+	__u16 e[BW_T24_PER_CHUNK];
+};
+
+struct bw_t8_group {
+	__u16 e[256];
+};
+
+/* IPv6 /32 bucket: the class of the best prefix <= /32 covering it and a
+ * bitmap of the longer lengths present under it. Two per 64-byte cell. */
+struct bw_v6_bucket {
+	__u32 top;           /* address bits 0-31, host order               */
+	__u16 cls;           /* class of the best prefix <= /32, or 0       */
+	__u8 used;
+	__u8 pad;
+	__u64 lens[2];       /* bit i: prefixes of length 33 + i exist here */
+};
+
+struct bw_v6b_cell {
+	struct bw_v6_bucket s[2];
+	__u64 flags;         /* BW_HS_OVERFLOW                              */
+	__u64 pad;
+};
+
+/* IPv6 prefix /33-/128: masked address and length. Two per cell. */
+struct bw_v6_pslot {
+	__u64 hi, lo;        /* masked address, host order                  */
+	__u8 len;            /* 33..128                                     */
+	__u8 used;
+	__u16 cls;
+};
+
+struct bw_v6p_cell {
+	struct bw_v6_pslot s[2];
+	__u64 flags;         /* BW_HS_OVERFLOW                              */
+	__u64 pad;
+};
+
+/* Hashes for the IPv6 cells (same in BPF and userspace). */
+#define BW_V6_K1 0xff51afd7ed558ccdull
+#define BW_V6_K2 0xc4ceb9fe1a85ec53ull
+#define BW_V6P_HASH(hi, lo, len, k) \
+	((__u32)((((hi) ^ ((lo) * 0x9E3779B97F4A7C15ull) ^ (__u64)(len)) * (k)) >> 32))
+
 _Static_assert(sizeof(struct bw_addr) == 16, "bw_addr");
 _Static_assert(sizeof(struct bw_lpm_key) == 20, "bw_lpm_key");
 _Static_assert(sizeof(struct bw_list_entry) == 8, "bw_list_entry");
 _Static_assert(sizeof(struct bw_verdict) == 24, "bw_verdict");
 _Static_assert(sizeof(struct bw_counter) == 16, "bw_counter");
 _Static_assert(sizeof(struct bw_config) == 24, "bw_config");
-_Static_assert(sizeof(struct bw_sample) == 64 + BW_SAMPLE_CAP, "bw_sample");
+_Static_assert(sizeof(struct bw_sample) == 72 + BW_SAMPLE_CAP, "bw_sample");
 _Static_assert((BW_SAMPLE_CAP & (BW_SAMPLE_CAP - 1)) == 0, "sample cap: power of two");
 _Static_assert(BW_FLAG__MAX <= BW_FLAG_SLOTS, "too many flags");
 _Static_assert(sizeof(struct bw_score_stats) ==
 	       8 * (BW_FLAG_SLOTS + BW_BUCKET__MAX + 6), "bw_score_stats");
 _Static_assert(sizeof(struct bw_daemon_state) == 56, "bw_daemon_state");
+_Static_assert(sizeof(struct bw_lstate) == 40, "bw_lstate");
+_Static_assert(sizeof(struct bw_ratelim) == 16, "bw_ratelim");
+_Static_assert(sizeof(struct bw_host_bucket) == 64, "bw_host_bucket: one cache line");
+_Static_assert(sizeof(struct bw_list_class) == 16, "bw_list_class");
+_Static_assert(sizeof(struct bw_list_info) == 48, "bw_list_info");
+_Static_assert(sizeof(struct bw_list_counter) == 16, "bw_list_counter");
+_Static_assert(sizeof(struct bw_t24_chunk) == 32, "bw_t24_chunk");
+_Static_assert(sizeof(struct bw_t8_group) == 512, "bw_t8_group");
+_Static_assert(sizeof(struct bw_v6_bucket) == 24, "bw_v6_bucket");
+_Static_assert(sizeof(struct bw_v6b_cell) == 64, "bw_v6b_cell: one cache line");
+_Static_assert(sizeof(struct bw_v6_pslot) == 24, "bw_v6_pslot");
+_Static_assert(sizeof(struct bw_v6p_cell) == 64, "bw_v6p_cell: one cache line");
+_Static_assert(BW_T24_CHUNKS * BW_T24_PER_CHUNK == (1u << 24), "tbl24 covers /24");
+_Static_assert(BW_CLASS_MAX - 1 <= BW_T24_INDEX && BW_T8_GROUPS_MAX - 1 <= BW_T24_INDEX, "t24 index");
+_Static_assert(BW_LACT__MAX <= 8, "list action fits");
 
 #endif /* BOTWALL_ABI_H */

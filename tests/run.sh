@@ -53,9 +53,11 @@ suites() { # BUILD_DIR E2E_TESTS...
 	fi
 	if selected bpf || [ -n "$PREFIX" ]; then
 		if [ "$(id -u)" = 0 ]; then
-			run_one bpf test_xdp "$b/tests/bpf/test_xdp"
+			for t in "$b"/tests/bpf/test_*; do
+				[ -x "$t" ] && run_one bpf "$(basename "$t")" "$t"
+			done
 		else
-			echo "SKIP ${PREFIX}test_xdp: BPF_PROG_TEST_RUN needs root" | tee -a "$log"
+			echo "SKIP ${PREFIX}bpf: BPF_PROG_TEST_RUN needs root" | tee -a "$log"
 		fi
 	fi
 	if selected e2e || [ -n "$PREFIX" ]; then

@@ -22,6 +22,7 @@
 #include "loader.h"
 #include "lock.h"
 #include "log.h"
+#include "ltable.h"
 #include "maps.h"
 #include "names.h"
 #include "store.h"
@@ -35,6 +36,7 @@ static const char *pin_dir = BW_DEFAULT_PIN_DIR;
 #include "score_cmd.h"
 
 static bool json, pretty;
+static int lstate_fd = -1;
 
 static void usage(FILE *out)
 {
@@ -49,7 +51,9 @@ static void usage(FILE *out)
 "  allow add|del PREFIX...        edit the allowlist live\n"
 "  allow list                     list allowlist prefixes\n"
 "  verdict list                   list verdicts pushed by the daemon\n"
-"  verdict add ADDR [TTL_SEC]     block one address (default TTL 600, 0 = forever)\n"
+"  verdict add ADDR [TTL_SEC] [ACTION]\n"
+"                                 verdict for one address (default TTL 600, 0 = forever);\n"
+"                                 ACTION: drop (default), reset, monitor, rate_limit:PPS\n"
 "  verdict del ADDR...            remove verdicts\n"
 "  reload                         make the daemon re-read its config and list files\n"
 "  detach                         stop the daemon, detach the program, remove the pins\n"
@@ -62,6 +66,7 @@ static void usage(FILE *out)
 "  sessions [--site ID] [--min-score N] [--limit N] [--store PATH]\n"
 "                                 suspicious sessions of the last 7 days (50, 20)\n"
 "                                 (--site default '" BW_SITE_DEFAULT "', --store " BW_STORE_DEFAULT_PATH ")\n"
+"  lists                          loaded lists (--list): category, action, hits, drops\n"
 "\n"
 "Options:\n"
 "  -d, --pin-dir DIR   where botwalld pinned its maps [" BW_DEFAULT_PIN_DIR "]\n"
@@ -270,6 +275,9 @@ static int cmd_list_edit(int fd, const char *what, int argc, char **argv)
 		bw_parse_prefix(argv[i], &cur, err, sizeof(err));
 		bw_format_prefix(&cur, buf, sizeof(buf));
 		if (argv[0][0] == 'a') {
+			/* The datapath skips the manual tries unless flagged. */
+			if (bw_lstate_flags(lstate_fd, BW_LS_F_MANUAL, 0))
+				return fail("%s add: writing %s: %s", what, BW_MAP_LSTATE, strerror(errno));
 			val.list_id = 0;
 			val.added_sec = (__u32)time(NULL);
 			if (bpf_map_update_elem(fd, &cur, &val, BPF_ANY))
@@ -286,6 +294,51 @@ static int cmd_list_edit(int fd, const char *what, int argc, char **argv)
 	}
 	bw_unlock(lock);
 	return rc;
+}
+
+/* ---- lists ---- */
+
+static int cmd_lists(const struct bw_maps *m)
+{
+	struct bw_list_counter cnt[BW_LISTS_MAX];
+	cJSON *arr = json ? cJSON_CreateArray() : NULL;
+	struct bw_lstate ls = {};
+	__u32 zero = 0;
+
+	if (bw_read_list_counters(m->lstats, cnt) || bpf_map_lookup_elem(m->lstate, &zero, &ls))
+		return fail("reading the list maps: %s", strerror(errno));
+	if (!arr)
+		printf("%-3s %-24s %-18s %-10s %10s %14s %14s\n", "id", "name", "category", "action",
+		       "prefixes", "hits", "drops");
+	for (__u32 id = 0; id < BW_LISTS_MAX; id++) {
+		struct bw_list_info li;
+
+		if (bpf_map_lookup_elem(m->lists, &id, &li) || !li.used)
+			continue;
+		li.name[BW_LIST_NAME_MAX - 1] = '\0';
+		if (arr) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(o, "id", id);
+			cJSON_AddStringToObject(o, "name", li.name);
+			cJSON_AddStringToObject(o, "category", bw_lcat_name(li.category));
+			cJSON_AddStringToObject(o, "action", bw_lact_name(li.action));
+			cJSON_AddNumberToObject(o, "prefixes", li.prefixes);
+			cJSON_AddNumberToObject(o, "loaded_sec", (double)li.loaded_sec);
+			cJSON_AddNumberToObject(o, "hits", (double)cnt[id].hits);
+			cJSON_AddNumberToObject(o, "drops", (double)cnt[id].drops);
+			cJSON_AddItemToArray(arr, o);
+		} else {
+			printf("%-3u %-24s %-18s %-10s %10u %14llu %14llu\n", id, li.name,
+			       bw_lcat_name(li.category), bw_lact_name(li.action), li.prefixes,
+			       (unsigned long long)cnt[id].hits, (unsigned long long)cnt[id].drops);
+		}
+	}
+	if (arr)
+		print_json(arr);
+	else
+		printf("generation %u, %llu reloads\n", ls.gen, (unsigned long long)ls.seq);
+	return 0;
 }
 
 /* ---- verdicts ---- */
@@ -349,8 +402,16 @@ static int cmd_verdict(int fd, int argc, char **argv)
 		unsigned long ttl = 600;
 		char *end;
 
+		uint8_t action = BW_ACT_DROP;
+		uint32_t rate = 0;
+
+		if (argc == 4 && bw_verdict_action_parse(argv[3], &action, &rate))
+			return fail("verdict add: ACTION '%s' is not drop, reset, monitor or rate_limit:PPS",
+				    argv[3]);
+		if (argc == 4)
+			argc = 3;
 		if (argc < 2 || argc > 3)
-			return fail("verdict add: expected ADDR [TTL_SEC]");
+			return fail("verdict add: expected ADDR [TTL_SEC] [ACTION]");
 		if (bw_parse_addr(argv[1], &cur, err, sizeof(err)))
 			return fail("verdict add: %s", err);
 		if (argc == 3) {
@@ -362,12 +423,19 @@ static int cmd_verdict(int fd, int argc, char **argv)
 		lock = bw_map_lock(pin_dir, EDIT_LOCK_WAIT_MS, err, sizeof(err));
 		if (lock < 0)
 			return fail("%s", err);
-		rc = bw_verdict_put(fd, &cur, (unsigned int)ttl, BW_VR_MANUAL, 100, BW_FLAG__MAX);
+		rc = bw_verdict_put_action(fd, &cur, (unsigned int)ttl, action, rate, BW_VR_MANUAL, 100,
+					   BW_FLAG__MAX);
 		bw_unlock(lock);
 		if (rc)
 			return fail("verdict add %s: %s", argv[1], strerror(errno));
 		if (!json)
-			printf("blocked %s for %s\n", argv[1], ttl ? argv[argc - 1] : "ever");
+		{
+			char dur[32];
+
+			snprintf(dur, sizeof(dur), ttl ? "%lus" : "ever", ttl);
+			printf("%s %s for %s\n", action == BW_ACT_DROP ? "blocked" : bw_action_name(action),
+			       argv[1], dur);
+		}
 		return 0;
 	}
 	if (!strcmp(argv[0], "del")) {
@@ -880,18 +948,21 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "overview") || !strcmp(cmd, "sessions"))
 		return cmd_store(cmd, argc - optind + 1, argv + optind - 1);
 	if (strcmp(cmd, "stats") && strcmp(cmd, "block") && strcmp(cmd, "allow") &&
-	    strcmp(cmd, "verdict") && strcmp(cmd, "status")) {
+	    strcmp(cmd, "verdict") && strcmp(cmd, "status") && strcmp(cmd, "lists")) {
 		fail("unknown command '%s' (see --help)", cmd);
 		return 2;
 	}
 	if (bw_maps_open(pin_dir, &m, err, sizeof(err)))
 		return fail("%s", err);
+	lstate_fd = m.lstate;
 
 	if (!strcmp(cmd, "status")) {
 		rc = optind < argc ? fail("status: unexpected argument '%s'", argv[optind]) : cmd_status(&m);
 	} else if (!strcmp(cmd, "stats") && optind < argc &&
 	    (!strcmp(argv[optind], "--watch") || !strcmp(argv[optind], "-w"))) {
 		rc = cmd_stats_watch(&m, argc - optind, argv + optind);
+	} else if (!strcmp(cmd, "lists")) {
+		rc = optind < argc ? fail("lists: unexpected argument '%s'", argv[optind]) : cmd_lists(&m);
 	} else if (!strcmp(cmd, "stats")) {
 		rc = optind < argc ? fail("stats: unexpected argument '%s'", argv[optind]) : cmd_stats(&m);
 	} else if (!strcmp(cmd, "block")) {

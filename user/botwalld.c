@@ -25,6 +25,7 @@
 #include "config.h"
 #include "http.h"
 #include "lists.h"
+#include "ltable.h"
 #include "loader.h"
 #include "lock.h"
 #include "log.h"
@@ -51,6 +52,7 @@ struct daemon {
 	struct bw_daemon_state state;
 	struct bw_scorer scorer;
 	struct bw_recorder rec;      /* store writer; rec.store NULL when off */
+	uint64_t release_at_ns;      /* free the old list generation then (0: none) */
 	struct bw_api *api;
 	bool stats_dirty;
 	int instance_lock;
@@ -88,9 +90,15 @@ static void usage(FILE *out)
 "  -d, --pin-dir DIR          where maps are pinned [" BW_DEFAULT_PIN_DIR "]\n"
 "  -b, --blocklist FILE       prefixes to drop (repeatable)\n"
 "  -a, --allowlist FILE       prefixes never filtered (repeatable)\n"
+"                             (these two stay editable live with botwall block/allow)\n"
+"  -l, --list NAME:CATEGORY:ACTION:FILE\n"
+"                             a large list in the scalable table (repeatable, up to 64);\n"
+"                             CATEGORY: blocklist tor vpn proxy hosting ai_crawler_ranges\n"
+"                             good_bot_ranges custom; ACTION: drop monitor rate_limit allow\n"
 "  -p, --port PORT            TCP port whose HTTP requests are sampled (repeatable) [80]\n"
 "  -t, --threshold SCORE      block at this score, 1-100 [80]\n"
 "      --verdict-ttl SEC      how long a block verdict lasts [600]\n"
+"      --verdict-action A     what a verdict does: drop, reset, monitor, rate_limit:PPS [drop]\n"
 "      --sample-bytes N       request bytes copied per sample, 64-2048 [2048]\n"
 "      --no-sampling          filter only: no samples, no scoring\n"
 "      --max-verdicts-per-sec N   blast radius: new verdicts per second [100]\n"
@@ -117,7 +125,7 @@ static void usage(FILE *out)
 
 enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP, OPT_CHECK,
        OPT_MAX_VPS, OPT_MAX_V, OPT_LOG_FORMAT, OPT_WEIGHTS, OPT_UAP, OPT_CRAWLERS, OPT_P0F,
-       OPT_STORE, OPT_SITES, OPT_GEOIP, OPT_API, OPT_TOKENS };
+       OPT_STORE, OPT_SITES, OPT_GEOIP, OPT_API, OPT_TOKENS, OPT_VACTION };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -127,6 +135,8 @@ static const struct option long_opts[] = {
 	{ "pin-dir", required_argument, NULL, 'd' },
 	{ "blocklist", required_argument, NULL, 'b' },
 	{ "allowlist", required_argument, NULL, 'a' },
+	{ "list", required_argument, NULL, 'l' },
+	{ "verdict-action", required_argument, NULL, OPT_VACTION },
 	{ "port", required_argument, NULL, 'p' },
 	{ "threshold", required_argument, NULL, 't' },
 	{ "verdict-ttl", required_argument, NULL, OPT_TTL },
@@ -150,7 +160,7 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{}
 };
-static const char short_opts[] = "c:i:m:d:b:a:p:t:vqh";
+static const char short_opts[] = "c:i:m:d:b:a:l:p:t:vqh";
 
 /* Option -> config key (and the value for flags without an argument). */
 static int opt_key(int c, const char **key, const char **fixed)
@@ -162,6 +172,8 @@ static int opt_key(int c, const char **key, const char **fixed)
 	case 'd': *key = "pin_dir"; break;
 	case 'b': *key = "blocklist"; break;
 	case 'a': *key = "allowlist"; break;
+	case 'l': *key = "list"; break;
+	case OPT_VACTION: *key = "verdict_action"; break;
 	case 'p': *key = "port"; break;
 	case 't': *key = "threshold"; break;
 	case OPT_TTL: *key = "verdict_ttl"; break;
@@ -314,6 +326,65 @@ static int sync_lists(struct daemon *d, int map_fd, struct parsed_lists *pl, con
 	return rc;
 }
 
+/* ---- the scalable list table (user/ltable.c, docs/datapath.md) ---- */
+
+/* Parses every list file of the table; one bad file refuses them all (the
+ * table in force stays). */
+static int parse_table_files(const struct bw_settings *cfg, struct bw_prefix_set *sets)
+{
+	char err[512];
+
+	for (size_t i = 0; i < cfg->ntables; i++) {
+		if (bw_list_parse_file(cfg->tables[i].path, &sets[i], err, sizeof(err))) {
+			bw_err("list %s: %s", cfg->tables[i].name, err);
+			for (size_t j = 0; j < i; j++)
+				bw_prefix_set_free(&sets[j]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Compiles parsed sets into the generation not in force and flips to it;
+ * consumes sets. */
+static int load_table(struct daemon *d, const struct bw_settings *cfg, struct bw_prefix_set *sets)
+{
+	struct bw_list_def defs[BW_LISTS_MAX];
+	struct bw_ltable_fds fds = {
+		.lstate = d->maps.lstate, .lclass = d->maps.lclass, .lists = d->maps.lists,
+		.v4t24 = d->maps.v4t24, .v4t8 = d->maps.v4t8, .v4host = d->maps.v4host,
+		.v6bkt = d->maps.v6bkt, .v6pfx = d->maps.v6pfx,
+	};
+	struct bw_ltable_stats st;
+	char err[512];
+	int rc = -1;
+
+	if (!cfg->ntables)
+		return 0;
+	for (size_t i = 0; i < cfg->ntables; i++) {
+		memset(&defs[i], 0, sizeof(defs[i]));
+		defs[i].id = (__u32)i;
+		snprintf(defs[i].name, sizeof(defs[i].name), "%s", cfg->tables[i].name);
+		defs[i].category = cfg->tables[i].category;
+		defs[i].action = cfg->tables[i].action;
+		defs[i].set = &sets[i];
+	}
+	if (bw_ltable_apply(&fds, defs, cfg->ntables, &st, err, sizeof(err))) {
+		bw_err("lists: %s", err);
+		goto out;
+	}
+	d->release_at_ns = bw_now_ns() + BW_LTABLE_GRACE_MS * 1000000ull;
+	bw_info("lists: %zu in force (generation %u): %zu IPv4 prefixes (%zu hosts, %zu tbl8 groups), "
+		"%zu IPv6 prefixes (%zu buckets), %zu classes, %.0f ms build + %.0f ms write, %.1f MiB",
+		cfg->ntables, st.gen, st.v4_prefixes, st.v4_hosts, st.t8_groups, st.v6_prefixes,
+		st.v6_buckets, st.classes, st.build_ms, st.write_ms, st.map_bytes / 1048576.0);
+	rc = 0;
+out:
+	for (size_t i = 0; i < cfg->ntables; i++)
+		bw_prefix_set_free(&sets[i]);
+	return rc;
+}
+
 /* ---- datapath config and state ---- */
 
 static int write_config(struct daemon *d)
@@ -460,8 +531,10 @@ static int on_sample(void *ctx, void *data, size_t len)
 		}
 		return 0;
 	}
-	if (bw_verdict_put(d->maps.verdicts, &s->saddr, d->cfg.verdict_ttl, BW_VR_SCORE,
-			   (uint8_t)sc.score, sc.top_flag < 0 ? BW_FLAG__MAX : (uint8_t)sc.top_flag)) {
+	if (bw_verdict_put_action(d->maps.verdicts, &s->saddr, d->cfg.verdict_ttl,
+				  d->cfg.verdict_action, d->cfg.verdict_rate, BW_VR_SCORE,
+				  (uint8_t)sc.score,
+				  sc.top_flag < 0 ? BW_FLAG__MAX : (uint8_t)sc.top_flag)) {
 		bw_err("block %s: writing the verdict failed: %s", addr, strerror(errno));
 		return 0;
 	}
@@ -503,6 +576,7 @@ static void apply_logging(const struct bw_settings *s)
 
 static void reload(struct daemon *d)
 {
+	static struct bw_prefix_set table_sets[BW_LISTS_MAX];
 	struct parsed_lists block, allow;
 	struct bw_settings next;
 	struct bw_scorer scorer;
@@ -525,7 +599,16 @@ static void reload(struct daemon *d)
 		bw_settings_free(&next);
 		return;
 	}
+	if (parse_table_files(&next, table_sets)) {
+		bw_err("reload refused: the running configuration and lists stay in force");
+		parsed_free(&block);
+		parsed_free(&allow);
+		bw_settings_free(&next);
+		return;
+	}
 	if (engine_open(&next, &scorer)) {
+		for (size_t i = 0; i < next.ntables; i++)
+			bw_prefix_set_free(&table_sets[i]);
 		bw_err("reload refused: the running configuration and lists stay in force");
 		parsed_free(&block);
 		parsed_free(&allow);
@@ -549,6 +632,8 @@ static void reload(struct daemon *d)
 		bw_err("writing the datapath config: %s", strerror(errno));
 	sync_lists(d, d->maps.block, &block, "blocklist");
 	sync_lists(d, d->maps.allow, &allow, "allowlist");
+	if (load_table(d, &d->cfg, table_sets))
+		bw_err("lists not reloaded: the previous lists stay in force");
 	if (d->rec.store && bw_recorder_reload(&d->rec, err, sizeof(err)))
 		bw_err("sites not reloaded (%s): the previous mapping stays in force", err);
 	write_state(d);
@@ -573,7 +658,8 @@ static void sweep(struct daemon *d, uint64_t now)
 		bw_debug("swept %d expired verdicts, %ld live", n, d->live_verdicts);
 }
 
-static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists *allow)
+static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists *allow,
+	       struct bw_prefix_set *table_sets)
 {
 	struct ring_buffer *rb = NULL;
 	uint64_t last_sweep = 0;
@@ -597,8 +683,23 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 		bw_err("writing the datapath config: %s", strerror(errno));
 		return -1;
 	}
+	/* The datapath probes the LPM tries only with this flag: set it when
+	 * files go there or entries are there already (an adopted program's
+	 * maps, edits made with the CLI). */
+	{
+		struct bw_lpm_key k;
+
+		if ((block->n || allow->n || !bpf_map_get_next_key(d->maps.block, NULL, &k) ||
+		     !bpf_map_get_next_key(d->maps.allow, NULL, &k)) &&
+		    bw_lstate_flags(d->maps.lstate, BW_LS_F_MANUAL, 0)) {
+			bw_err("writing %s: %s", BW_MAP_LSTATE, strerror(errno));
+			return -1;
+		}
+	}
 	if (sync_lists(d, d->maps.block, block, "blocklist") ||
 	    sync_lists(d, d->maps.allow, allow, "allowlist"))
+		return -1;
+	if (load_table(d, &d->cfg, table_sets))
 		return -1;
 	write_state(d);
 	d->tokens = d->cfg.max_verdicts_per_sec;
@@ -648,6 +749,16 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 			reload(d);
 		}
 		now = bw_now_ns();
+		if (d->release_at_ns && now >= d->release_at_ns) {
+			struct bw_ltable_fds fds = {
+				.lstate = d->maps.lstate, .v4t24 = d->maps.v4t24, .v4t8 = d->maps.v4t8,
+				.v4host = d->maps.v4host, .v6bkt = d->maps.v6bkt, .v6pfx = d->maps.v6pfx,
+			};
+
+			if (bw_ltable_release_old(&fds, err, sizeof(err)))
+				bw_warn("freeing the previous list generation: %s", err);
+			d->release_at_ns = 0;
+		}
 		if (now - last_sweep > SWEEP_INTERVAL_NS) {
 			sweep(d, now);
 			last_sweep = now;
@@ -664,6 +775,7 @@ int main(int argc, char **argv)
 {
 	struct daemon d = { .instance_lock = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
+	static struct bw_prefix_set table_sets[BW_LISTS_MAX];
 	struct parsed_lists block, allow;
 	bool check_only = false;
 	char err[1024];
@@ -685,6 +797,12 @@ int main(int argc, char **argv)
 	}
 	if (parse_lists(&d.cfg.allowlists, "allowlist", &allow)) {
 		parsed_free(&block);
+		bw_settings_free(&d.cfg);
+		return 2;
+	}
+	if (parse_table_files(&d.cfg, table_sets)) {
+		parsed_free(&block);
+		parsed_free(&allow);
 		bw_settings_free(&d.cfg);
 		return 2;
 	}
@@ -711,6 +829,8 @@ int main(int argc, char **argv)
 		       "prefixes in %zu file(s); effective settings:\n", block.total, block.n,
 		       allow.total, allow.n);
 		bw_settings_print(&d.cfg, stdout);
+		for (size_t i = 0; i < d.cfg.ntables; i++)
+			bw_prefix_set_free(&table_sets[i]);
 		parsed_free(&block);
 		parsed_free(&allow);
 		bw_engine_close(&d.scorer);
@@ -735,7 +855,7 @@ int main(int argc, char **argv)
 		bw_loader_close(&d.loader);
 		goto out;
 	}
-	rc = run(&d, &block, &allow) ? 1 : 0;
+	rc = run(&d, &block, &allow, table_sets) ? 1 : 0;
 
 	if (d.maps.scorestats >= 0) {
 		bw_write_scorestats(d.maps.scorestats, &d.stats);
@@ -753,6 +873,9 @@ int main(int argc, char **argv)
 	}
 	bw_loader_close(&d.loader);
 out:
+	/* Consumed by the table load; freeing again is harmless. */
+	for (size_t i = 0; i < BW_LISTS_MAX; i++)
+		bw_prefix_set_free(&table_sets[i]);
 	bw_recorder_close(&d.rec);
 	bw_engine_close(&d.scorer);
 	bw_unlock(d.instance_lock);

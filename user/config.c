@@ -6,8 +6,11 @@
 #include <string.h>
 
 #include "config.h"
+#include "ltable.h"
+#include "maps.h"
+#include "names.h"
 
-enum { LIST_BLOCK = 1u, LIST_ALLOW = 2u, LIST_PORT = 4u };
+enum { LIST_BLOCK = 1u, LIST_ALLOW = 2u, LIST_PORT = 4u, LIST_TABLE = 8u };
 
 const struct bw_config_key bw_config_keys[] = {
 	{ "iface", "interface to attach to (needs a restart to change)", "(none, required)" },
@@ -16,8 +19,10 @@ const struct bw_config_key bw_config_keys[] = {
 	{ "port", "TCP port whose HTTP requests are sampled, 1-65535; repeat for more (at most 8)", "80" },
 	{ "blocklist", "list file of prefixes to drop; repeat for more (at most 32)", "(none)" },
 	{ "allowlist", "list file of prefixes never filtered; repeat for more (at most 32)", "(none)" },
+	{ "list", "NAME:CATEGORY:ACTION:FILE, a list in the scalable table; repeat (at most 64)", "(none)" },
 	{ "threshold", "score at which a source is blocked, 1-100", "80" },
 	{ "verdict_ttl", "seconds a block verdict lasts, 1-604800", "600" },
+	{ "verdict_action", "what a score verdict does: drop, reset, monitor or rate_limit:PPS", "drop" },
 	{ "sample_bytes", "request bytes copied per sample, 64-2048", "2048" },
 	{ "sampling", "sample and score HTTP requests: yes or no", "yes" },
 	{ "keep", "on exit leave the program attached and the maps pinned: yes or no", "no" },
@@ -46,6 +51,7 @@ void bw_settings_defaults(struct bw_settings *s)
 	s->nports = 1;
 	s->threshold = 80;
 	s->verdict_ttl = 600;
+	s->verdict_action = BW_ACT_DROP;
 	s->sample_bytes = BW_SAMPLE_CAP;
 	s->sampling = true;
 	s->max_verdicts_per_sec = 100;
@@ -61,10 +67,18 @@ static void paths_free(struct bw_paths *p)
 	p->n = 0;
 }
 
+static void tables_free(struct bw_settings *s)
+{
+	for (size_t i = 0; i < s->ntables; i++)
+		free(s->tables[i].path);
+	s->ntables = 0;
+}
+
 void bw_settings_free(struct bw_settings *s)
 {
 	paths_free(&s->blocklists);
 	paths_free(&s->allowlists);
+	tables_free(s);
 }
 
 static int paths_copy(struct bw_paths *dst, const struct bw_paths *src)
@@ -83,10 +97,20 @@ int bw_settings_copy(struct bw_settings *dst, const struct bw_settings *src)
 {
 	*dst = *src;
 	dst->blocklists.n = dst->allowlists.n = 0;
+	dst->ntables = 0;
 	if (paths_copy(&dst->blocklists, &src->blocklists) ||
 	    paths_copy(&dst->allowlists, &src->allowlists)) {
 		bw_settings_free(dst);
 		return -1;
+	}
+	for (size_t i = 0; i < src->ntables; i++) {
+		dst->tables[i] = src->tables[i];
+		dst->tables[i].path = strdup(src->tables[i].path);
+		if (!dst->tables[i].path) {
+			bw_settings_free(dst);
+			return -1;
+		}
+		dst->ntables = i + 1;
 	}
 	return 0;
 }
@@ -170,6 +194,47 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 	} else if (!strcmp(key, "allowlist")) {
 		if (add_path(&s->allowlists, v, LIST_ALLOW, reset))
 			BAD("a file path (at most 32 allowlists)");
+	} else if (!strcmp(key, "list")) {
+		char buf[PATH_MAX + 128], *name, *cat, *act, *path, *save = NULL;
+		struct bw_table_list *l;
+		int c, a;
+
+		if (!(*reset & LIST_TABLE)) {
+			tables_free(s);
+			*reset |= LIST_TABLE;
+		}
+		if (strlen(v) >= sizeof(buf))
+			BAD("NAME:CATEGORY:ACTION:FILE");
+		snprintf(buf, sizeof(buf), "%s", v);
+		name = strtok_r(buf, ":", &save);
+		cat = strtok_r(NULL, ":", &save);
+		act = strtok_r(NULL, ":", &save);
+		path = strtok_r(NULL, "", &save);
+		if (!name || !cat || !act || !path || !*path)
+			BAD("NAME:CATEGORY:ACTION:FILE");
+		if (strlen(name) >= BW_LIST_NAME_MAX)
+			BAD("a list name of at most 15 characters");
+		if ((c = bw_lcat_parse(cat)) < 0)
+			BAD("a category: blocklist, tor, vpn, proxy, hosting, ai_crawler_ranges, "
+			    "good_bot_ranges or custom");
+		if ((a = bw_lact_parse(act)) < 0)
+			BAD("an action: drop, monitor, rate_limit or allow");
+		if (s->ntables == BW_LISTS_MAX)
+			BAD("at most 64 lists");
+		for (size_t i = 0; i < s->ntables; i++)
+			if (!strcmp(s->tables[i].name, name))
+				BAD("a list name not used twice");
+		l = &s->tables[s->ntables];
+		snprintf(l->name, sizeof(l->name), "%s", name);
+		l->category = (__u8)c;
+		l->action = (__u8)a;
+		l->path = strdup(path);
+		if (!l->path)
+			BAD("(out of memory)");
+		s->ntables++;
+	} else if (!strcmp(key, "verdict_action")) {
+		if (bw_verdict_action_parse(v, &s->verdict_action, &s->verdict_rate))
+			BAD("drop, reset, monitor or rate_limit:PPS");
 	} else if (!strcmp(key, "threshold")) {
 		if (num(v, 1, 100, &n))
 			BAD("a score 1-100");
@@ -331,6 +396,14 @@ void bw_settings_print(const struct bw_settings *s, FILE *out)
 		fprintf(out, "blocklist = %s\n", s->blocklists.path[i]);
 	for (size_t i = 0; i < s->allowlists.n; i++)
 		fprintf(out, "allowlist = %s\n", s->allowlists.path[i]);
+	for (size_t i = 0; i < s->ntables; i++)
+		fprintf(out, "list = %s:%s:%s:%s\n", s->tables[i].name,
+			bw_lcat_name(s->tables[i].category), bw_lact_name(s->tables[i].action),
+			s->tables[i].path);
+	if (s->verdict_action == BW_ACT_RATE_LIMIT)
+		fprintf(out, "verdict_action = rate_limit:%u\n", s->verdict_rate);
+	else
+		fprintf(out, "verdict_action = %s\n", bw_action_name(s->verdict_action));
 	fprintf(out, "threshold = %u\nverdict_ttl = %u\nsample_bytes = %u\nsampling = %s\nkeep = %s\n",
 		s->threshold, s->verdict_ttl, s->sample_bytes, s->sampling ? "yes" : "no",
 		s->keep ? "yes" : "no");

@@ -29,15 +29,27 @@ struct bw_paths {
 	size_t n;
 };
 
+/* One --list / list = NAME:CATEGORY:ACTION:FILE, validated. */
+struct bw_table_list {
+	char name[BW_LIST_NAME_MAX];
+	__u8 category;      /* enum bw_lcat */
+	__u8 action;        /* enum bw_lact */
+	char *path;
+};
+
 struct bw_settings {
 	char iface[IF_NAMESIZE];
 	enum bw_xdp_mode mode;
 	char pin_dir[PATH_MAX];
 	struct bw_paths blocklists, allowlists;
+	struct bw_table_list tables[BW_LISTS_MAX]; /* the scalable lists */
+	size_t ntables;
 	__u16 ports[BW_MAX_PORTS];
 	size_t nports;
 	unsigned int threshold;           /* score that blocks, 1-100          */
 	unsigned int verdict_ttl;         /* seconds                           */
+	__u8 verdict_action;              /* enum bw_action of score verdicts  */
+	__u32 verdict_rate;               /* its packets/s for rate_limit      */
 	unsigned int sample_bytes;        /* payload bytes per sample          */
 	bool sampling;
 	bool keep;                        /* fail-static on exit               */

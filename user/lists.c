@@ -53,6 +53,105 @@ void bw_prefix_set_free(struct bw_prefix_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* "add NAME ENTRY [timeout N]": points *p at ENTRY (NUL-terminated). */
+static int ipset_entry(char **p, char *msg, size_t msglen)
+{
+	char *save = NULL, *tok, *entry;
+
+	strtok_r(*p, " \t", &save);               /* "add"  */
+	tok = strtok_r(NULL, " \t", &save);        /* NAME   */
+	entry = strtok_r(NULL, " \t", &save);
+	if (!tok || !entry) {
+		snprintf(msg, msglen, "ipset line: expected 'add SETNAME ENTRY'");
+		return -1;
+	}
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		char *num = strtok_r(NULL, " \t", &save);
+
+		/* nomatch (an exception inside a set) and the rest cannot be
+		 * expressed in a prefix list: refuse rather than mis-list. */
+		if (strcmp(tok, "timeout") || !num || strspn(num, "0123456789") != strlen(num)) {
+			snprintf(msg, msglen, "ipset line: unsupported option '%.40s' after %.60s",
+				 tok, entry);
+			return -1;
+		}
+	}
+	*p = entry;
+	return 0;
+}
+
+typedef unsigned __int128 u128;
+
+static u128 addr_to_u128(const struct bw_addr *a)
+{
+	u128 v = 0;
+
+	for (int i = 0; i < 16; i++)
+		v = v << 8 | a->b[i];
+	return v;
+}
+
+/* "FIRST-LAST" (same family) -> the minimal set of CIDRs covering it. */
+static int add_range(struct bw_prefix_set *set, char *p, char *msg, size_t msglen)
+{
+	char *dash = strchr(p, '-');
+	struct bw_addr a, b;
+	bool v4a, v4b;
+	u128 lo, hi;
+
+	*dash = '\0';
+	if (bw_parse_addr(p, &a, msg, msglen) || bw_parse_addr(dash + 1, &b, msg, msglen)) {
+		*dash = '-';
+		snprintf(msg, msglen, "'%.100s' is not an IPv4 or IPv6 address, CIDR or range", p);
+		return -1;
+	}
+	/* Family by spelling: ::ffff:192.0.2.1 is IPv6 text. */
+	v4a = strchr(p, ':') == NULL;
+	v4b = strchr(dash + 1, ':') == NULL;
+	*dash = '-';
+	lo = addr_to_u128(&a);
+	hi = addr_to_u128(&b);
+	if (v4a != v4b) {
+		snprintf(msg, msglen, "range '%.100s' mixes IPv4 and IPv6", p);
+		return -1;
+	}
+	if (lo > hi) {
+		snprintf(msg, msglen, "range '%.100s' ends before it starts", p);
+		return -1;
+	}
+	for (;;) {
+		struct bw_lpm_key k;
+		unsigned int bits = 0;   /* block of 2^bits addresses */
+		u128 v, size;
+
+		/* Grow the block while lo stays aligned and it ends <= hi
+		 * (hi - lo avoids overflow). */
+		while (bits < 127) {
+			size = (u128)1 << (bits + 1);
+			if ((lo & (size - 1)) || hi - lo < size - 1)
+				break;
+			bits++;
+		}
+		if (bits == 127 && lo == 0 && hi == ~(u128)0) {
+			snprintf(msg, msglen, "range '%.100s' covers every address", p);
+			return -1;
+		}
+		size = (u128)1 << bits;
+		k.prefixlen = 128 - bits;
+		v = lo;
+		for (int i = 15; i >= 0; i--, v >>= 8)
+			k.addr[i] = (__u8)v;
+		if (bw_prefix_set_add(set, &k)) {
+			snprintf(msg, msglen, "out of memory");
+			return -1;
+		}
+		if (hi - lo == size - 1)
+			break;
+		lo += size;
+	}
+	return 0;
+}
+
 int bw_list_parse_stream(FILE *f, const char *name, struct bw_prefix_set *out,
 			 char *err, size_t errlen)
 {
@@ -81,10 +180,27 @@ int bw_list_parse_stream(FILE *f, const char *name, struct bw_prefix_set *out,
 			*--end = '\0';
 		if (!*p)
 			continue;
+		/* ipset save: "create NAME TYPE ..." headers are skipped,
+		 * "add NAME ENTRY [timeout N]" lines give the entry. */
+		if (!strncmp(p, "create ", 7) || !strncmp(p, "create\t", 7))
+			continue;
+		if (!strncmp(p, "add ", 4) || !strncmp(p, "add\t", 4)) {
+			if (ipset_entry(&p, msg, sizeof(msg))) {
+				snprintf(err, errlen, "%s:%lu: %s", name, lineno, msg);
+				goto fail;
+			}
+		}
 		if (strpbrk(p, " \t")) {
-			snprintf(err, errlen, "%s:%lu: expected one address or CIDR, got '%.80s'",
+			snprintf(err, errlen, "%s:%lu: expected one address, CIDR or range, got '%.80s'",
 				 name, lineno, p);
 			goto fail;
+		}
+		if (strchr(p, '-')) {
+			if (add_range(&set, p, msg, sizeof(msg))) {
+				snprintf(err, errlen, "%s:%lu: %s", name, lineno, msg);
+				goto fail;
+			}
+			continue;
 		}
 		if (bw_parse_prefix(p, &k, msg, sizeof(msg))) {
 			snprintf(err, errlen, "%s:%lu: %s", name, lineno, msg);

@@ -2,8 +2,11 @@
 /*
  * Prefix lists: parsing list files and keeping a list map in step with them.
  *
- * A list file holds one address or CIDR per line; '#' and ';' start a
- * comment (so Spamhaus DROP lines such as "192.0.2.0/24 ; SBL1" work).
+ * A list file holds one address, CIDR or range (FIRST-LAST, split into
+ * CIDRs) per line, IPv4 or IPv6; '#' and ';' start a comment (so Spamhaus
+ * DROP lines such as "192.0.2.0/24 ; SBL1" and FireHOL netsets work);
+ * ipset save output is understood ("create" skipped, "add SET ENTRY
+ * [timeout N]" read; other options such as nomatch are refused).
  * A file with any bad line is refused whole: the caller keeps what it had.
  */
 #ifndef BW_LISTS_H

@@ -34,7 +34,16 @@ int bw_maps_open(const char *pin_dir, struct bw_maps *m, char *err, size_t errle
 	    open_pinned(pin_dir, BW_MAP_SAMPLES, &m->samples, err, errlen) ||
 	    open_pinned(pin_dir, BW_MAP_CONFIG, &m->config, err, errlen) ||
 	    open_pinned(pin_dir, BW_MAP_SCORESTATS, &m->scorestats, err, errlen) ||
-	    open_pinned(pin_dir, BW_MAP_DAEMON, &m->daemon, err, errlen)) {
+	    open_pinned(pin_dir, BW_MAP_DAEMON, &m->daemon, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_LSTATE, &m->lstate, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_LCLASS, &m->lclass, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_LISTS, &m->lists, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_LSTATS, &m->lstats, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_V4T24, &m->v4t24, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_V4T8, &m->v4t8, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_V4HOST, &m->v4host, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_V6BKT, &m->v6bkt, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_V6PFX, &m->v6pfx, err, errlen)) {
 		bw_maps_close(m);
 		return -1;
 	}
@@ -93,6 +102,9 @@ int bw_write_scorestats(int fd, const struct bw_score_stats *in)
 const char *const bw_map_names[] = {
 	BW_MAP_COUNTERS, BW_MAP_ALLOW, BW_MAP_BLOCK, BW_MAP_VERDICTS,
 	BW_MAP_SAMPLES, BW_MAP_CONFIG, BW_MAP_SCORESTATS, BW_MAP_DAEMON,
+	BW_MAP_LSTATE, BW_MAP_LCLASS, BW_MAP_LISTS, BW_MAP_LSTATS,
+	BW_MAP_V4T24, BW_MAP_V4T8, BW_MAP_V4HOST, BW_MAP_V6BKT, BW_MAP_V6PFX,
+	BW_MAP_RATELIM,
 };
 const size_t bw_map_count_names = sizeof(bw_map_names) / sizeof(bw_map_names[0]);
 
@@ -178,4 +190,82 @@ int bw_verdict_sweep(int fd, uint64_t now_ns)
 			removed++;
 	free(expired);
 	return removed;
+}
+
+int bw_read_list_counters(int fd, struct bw_list_counter out[BW_LISTS_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct bw_list_counter *per;
+
+	if (ncpu <= 0)
+		return -1;
+	per = calloc((size_t)ncpu, sizeof(*per));
+	if (!per)
+		return -1;
+	for (__u32 id = 0; id < BW_LISTS_MAX; id++) {
+		out[id].hits = out[id].drops = 0;
+		if (bpf_map_lookup_elem(fd, &id, per)) {
+			free(per);
+			return -1;
+		}
+		for (int c = 0; c < ncpu; c++) {
+			out[id].hits += per[c].hits;
+			out[id].drops += per[c].drops;
+		}
+	}
+	free(per);
+	return 0;
+}
+
+int bw_lstate_flags(int fd, __u32 set, __u32 clear)
+{
+	struct bw_lstate ls;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &ls))
+		return -1;
+	ls.flags = (ls.flags & ~clear) | set;
+	return bpf_map_update_elem(fd, &zero, &ls, BPF_ANY);
+}
+
+int bw_verdict_put_action(int fd, const struct bw_addr *addr, unsigned int ttl_sec,
+			  uint8_t action, uint32_t rate_pps, uint8_t reason, uint8_t score,
+			  uint8_t top_flag)
+{
+	struct bw_verdict v = {};
+	uint64_t now = bw_now_ns();
+
+	v.created_ns = now;
+	v.expires_ns = ttl_sec ? now + (uint64_t)ttl_sec * 1000000000ull : 0;
+	v.action = action;
+	v.rate_pps = rate_pps;
+	v.reason = reason;
+	v.score = score;
+	v.top_flag = top_flag;
+	return bpf_map_update_elem(fd, addr, &v, BPF_ANY);
+}
+
+int bw_verdict_action_parse(const char *s, uint8_t *action, uint32_t *rate_pps)
+{
+	char *end;
+	unsigned long r;
+
+	*rate_pps = 0;
+	if (!strcmp(s, "drop"))
+		*action = BW_ACT_DROP;
+	else if (!strcmp(s, "monitor"))
+		*action = BW_ACT_MONITOR;
+	else if (!strcmp(s, "reset"))
+		*action = BW_ACT_RESET;
+	else if (!strncmp(s, "rate_limit:", 11) && s[11] >= '0' && s[11] <= '9') {
+		errno = 0;
+		r = strtoul(s + 11, &end, 10);
+		if (errno || *end || r > 10000000)
+			return -1;
+		*action = BW_ACT_RATE_LIMIT;
+		*rate_pps = (uint32_t)r;
+	} else {
+		return -1;
+	}
+	return 0;
 }

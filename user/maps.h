@@ -9,6 +9,8 @@
 
 struct bw_maps {
 	int counters, allow, block, verdicts, samples, config, scorestats, daemon;
+	/* scalable lists (user/ltable.h) */
+	int lstate, lclass, lists, lstats, v4t24, v4t8, v4host, v6bkt, v6pfx;
 };
 
 /* Opens every pinned map under pin_dir. Returns 0, or -1 with a message
@@ -35,7 +37,20 @@ uint64_t bw_now_ns(void);
 /* Writes a drop verdict for addr lasting ttl_sec (0 = until removed). */
 int bw_verdict_put(int fd, const struct bw_addr *addr, unsigned int ttl_sec,
 		   uint8_t reason, uint8_t score, uint8_t top_flag);
+/* Writes a verdict with any action (enum bw_action); rate_pps is used by
+ * BW_ACT_RATE_LIMIT. */
+int bw_verdict_put_action(int fd, const struct bw_addr *addr, unsigned int ttl_sec,
+			  uint8_t action, uint32_t rate_pps, uint8_t reason, uint8_t score,
+			  uint8_t top_flag);
+/* "drop", "monitor", "reset" or "rate_limit:PPS"; 0 or -1. */
+int bw_verdict_action_parse(const char *s, uint8_t *action, uint32_t *rate_pps);
+
 /* Deletes expired verdicts; returns how many, or -1. */
 int bw_verdict_sweep(int fd, uint64_t now_ns);
+
+/* Sums the per-CPU per-list counters into out[BW_LISTS_MAX]. */
+int bw_read_list_counters(int fd, struct bw_list_counter out[BW_LISTS_MAX]);
+/* Sets or clears flag bits in bw_lstate (read-modify-write). */
+int bw_lstate_flags(int fd, __u32 set, __u32 clear);
 
 #endif

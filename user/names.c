@@ -16,6 +16,9 @@ const struct bw_counter_name bw_counter_names[BW_CNT__MAX] = {
 	[BW_CNT_EV_SAMPLED]      = { "event", "sampled", "request copied to the ring buffer" },
 	[BW_CNT_EV_RINGBUF_FULL] = { "event", "ringbuf_full", "sample lost: ring buffer full" },
 	[BW_CNT_EV_VERDICT_EXPIRED] = { "event", "verdict_expired", "expired verdict ignored" },
+	[BW_CNT_DROP_RATE_LIMIT] = { "drop", "rate_limit", "over the rate of a rate_limit verdict" },
+	[BW_CNT_DROP_RESET]      = { "drop", "reset", "answered with a TCP RST (reset verdict)" },
+	[BW_CNT_EV_MONITORED]    = { "event", "monitored", "packet of a monitored source" },
 };
 
 /* Descriptions of the seed-000 flags are seed 000's own words. */

@@ -548,6 +548,8 @@ int main(void)
 		return 1;
 	}
 	set_config(80, BW_SAMPLE_CAP, BW_CFG_F_SAMPLING);
+	/* The manual LPM tries are probed only when flagged. */
+	bw_lstate_flags(bpf_map__fd(skel->maps.bw_lstate), BW_LS_F_MANUAL, 0);
 	list_add(skel->maps.bw_allow, "192.0.2.0/28");
 	list_add(skel->maps.bw_block, "198.51.100.0/24");
 	list_add(skel->maps.bw_block, "203.0.113.128/25");

@@ -47,6 +47,58 @@ static void test_parse_formats(void)
 	bw_prefix_set_free(&s);
 }
 
+static bool has(const struct bw_prefix_set *s, const char *p)
+{
+	struct bw_lpm_key k = key(p);
+
+	return bw_prefix_set_contains(s, &k);
+}
+
+static void test_parse_ipset_and_ranges(void)
+{
+	struct bw_prefix_set s = {};
+	char err[256] = "";
+
+	CHECK_EQ(parse_text("create bad hash:net family inet hashsize 1024 maxelem 65536\n"
+			    "add bad 192.0.2.0/25\n"
+			    "add bad 198.51.100.9 timeout 300\n"
+			    "add bad6 2001:db8:1::/48\n"
+			    "203.0.113.5-203.0.113.20\n"             /* 5/32 6/31 8/29 16/30 20/32 */
+			    "2001:db8::-2001:db8::ff\n"               /* one /120 */
+			    "192.0.2.200-192.0.2.200\n",
+			    &s, err, sizeof(err)), 0);
+	CHECK(has(&s, "192.0.2.0/25"));
+	CHECK(has(&s, "198.51.100.9"));
+	CHECK(has(&s, "2001:db8:1::/48"));
+	CHECK(has(&s, "203.0.113.5/32"));
+	CHECK(has(&s, "203.0.113.6/31"));
+	CHECK(has(&s, "203.0.113.8/29"));
+	CHECK(has(&s, "203.0.113.16/30"));
+	CHECK(has(&s, "203.0.113.20/32"));
+	CHECK(has(&s, "2001:db8::/120"));
+	CHECK(has(&s, "192.0.2.200/32"));
+	CHECK_EQ(s.n, 10);
+	bw_prefix_set_free(&s);
+
+	/* The whole IPv4 space as a range is one /0. */
+	CHECK_EQ(parse_text("0.0.0.0-255.255.255.255\n", &s, err, sizeof(err)), 0);
+	CHECK(has(&s, "0.0.0.0/0"));
+	CHECK_EQ(s.n, 1);
+	bw_prefix_set_free(&s);
+
+	CHECK_EQ(parse_text("192.0.2.9\n192.0.2.20-192.0.2.10\n", &s, err, sizeof(err)), -1);
+	CHECK(strstr(err, "t.list:2:") && strstr(err, "ends before it starts"));
+	CHECK_EQ(s.n, 0);
+	CHECK_EQ(parse_text("192.0.2.1-2001:db8::1\n", &s, err, sizeof(err)), -1);
+	CHECK(strstr(err, "t.list:1:") && strstr(err, "mixes"));
+	CHECK_EQ(parse_text("add bad 192.0.2.0/24 nomatch\n", &s, err, sizeof(err)), -1);
+	CHECK(strstr(err, "t.list:1:") && strstr(err, "nomatch"));
+	CHECK_EQ(parse_text("add bad\n", &s, err, sizeof(err)), -1);
+	CHECK(strstr(err, "t.list:1:") != NULL);
+	CHECK_EQ(parse_text("192.0.2.1-192.0.2.x\n", &s, err, sizeof(err)), -1);
+	CHECK(strstr(err, "192.0.2.x") != NULL);
+}
+
 static void test_parse_error_names_line(void)
 {
 	struct bw_prefix_set s = {};
@@ -145,6 +197,7 @@ int main(void)
 {
 	RUN(test_parse_formats);
 	RUN(test_parse_error_names_line);
+	RUN(test_parse_ipset_and_ranges);
 	RUN(test_parse_long_line);
 	RUN(test_missing_file);
 	RUN(test_sync_real_map);

@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * make bench, datapath part: ns per packet through BPF_PROG_TEST_RUN for the
+ * botwall program with 1M IPv4 + 200k IPv6 generated prefixes loaded, next
+ * to an empty XDP program and a plain LPM trie holding the same prefixes,
+ * all in one run; plus map memory and list load / reload times.
+ * Method and results: docs/benchmarks.md ("Datapath").
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "bench_ref.skel.h"
+#include "lists.h"
+#include "ltable.h"
+#include "maps.h"
+
+static unsigned long n4 = 1000000, n6 = 200000;
+static int rounds = 5;
+
+static __u64 rs = 0x9e3779b97f4a7c15ull;
+static __u32 rnd(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return (__u32)(rs >> 16);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Does prefix k cover any of the addresses the bench sends as "unlisted"? */
+static struct bw_addr clean[8];
+static int nclean;
+
+static bool covers_clean(const struct bw_lpm_key *k)
+{
+	for (int i = 0; i < nclean; i++) {
+		__u8 x[16];
+		unsigned int len = k->prefixlen;
+
+		memcpy(x, clean[i].b, 16);
+		for (unsigned int b = 0; b < 16; b++) {
+			unsigned int keep = len >= 8 * (b + 1) ? 8 : len > 8 * b ? len - 8 * b : 0;
+
+			x[b] &= (__u8)(0xff00 >> keep);
+		}
+		if (!memcmp(x, k->addr, 16))
+			return true;
+	}
+	return false;
+}
+
+static void mask_key(struct bw_lpm_key *k)
+{
+	unsigned int len = k->prefixlen;
+
+	for (unsigned int b = 0; b < 16; b++) {
+		unsigned int keep = len >= 8 * (b + 1) ? 8 : len > 8 * b ? len - 8 * b : 0;
+
+		k->addr[b] &= (__u8)(0xff00 >> keep);
+	}
+}
+
+/* Realistic length mixes (feeds are mostly /32, /24, /128, /64, /48). */
+static unsigned int v4_len(void)
+{
+	__u32 r = rnd() % 1000;
+
+	if (r < 600) return 32;
+	if (r < 850) return 24;
+	if (r < 949) return 16 + rnd() % 8;
+	if (r < 999) return 25 + rnd() % 7;
+	return 12 + rnd() % 4;
+}
+
+static unsigned int v6_len(void)
+{
+	__u32 r = rnd() % 1000;
+
+	if (r < 400) return 128;
+	if (r < 650) return 64;
+	if (r < 850) return 48;
+	if (r < 950) return 32;
+	if (r < 999) return 33 + rnd() % 31;
+	return 24 + rnd() % 8;
+}
+
+static void gen(struct bw_prefix_set *s4, struct bw_prefix_set *s6)
+{
+	while (s4->n < n4) {
+		struct bw_lpm_key k = { .prefixlen = 96 + v4_len() };
+		__u32 ip = 0x01000000u + rnd() % 0xdf000000u;
+
+		k.addr[10] = k.addr[11] = 0xff;
+		k.addr[12] = ip >> 24; k.addr[13] = ip >> 16; k.addr[14] = ip >> 8; k.addr[15] = ip;
+		mask_key(&k);
+		if (!covers_clean(&k))
+			bw_prefix_set_add(s4, &k);
+	}
+	while (s6->n < n6) {
+		struct bw_lpm_key k = { .prefixlen = v6_len() };
+
+		for (int b = 0; b < 16; b++)
+			k.addr[b] = (__u8)rnd();
+		k.addr[0] = 0x20 | (k.addr[0] & 0x0f);
+		mask_key(&k);
+		if (!covers_clean(&k))
+			bw_prefix_set_add(s6, &k);
+	}
+}
+
+/* ---- packets ---- */
+
+static size_t pkt(__u8 *buf, const char *src, const char *payload)
+{
+	size_t plen = payload ? strlen(payload) : 0, off = sizeof(struct ethhdr);
+	struct ethhdr *eth = (struct ethhdr *)buf;
+	struct tcphdr *th;
+	bool v6 = strchr(src, ':') != NULL;
+
+	memset(buf, 0, 1600);
+	if (!v6) {
+		struct iphdr *ip = (struct iphdr *)(buf + off);
+
+		eth->h_proto = htons(ETH_P_IP);
+		ip->version = 4; ip->ihl = 5; ip->ttl = 64; ip->protocol = IPPROTO_TCP;
+		ip->tot_len = htons((__u16)(40 + plen));
+		inet_pton(AF_INET, src, &ip->saddr);
+		inet_pton(AF_INET, "192.0.2.10", &ip->daddr);
+		off += 20;
+	} else {
+		struct ipv6hdr *ip6 = (struct ipv6hdr *)(buf + off);
+
+		eth->h_proto = htons(ETH_P_IPV6);
+		ip6->version = 6; ip6->hop_limit = 64; ip6->nexthdr = IPPROTO_TCP;
+		ip6->payload_len = htons((__u16)(20 + plen));
+		inet_pton(AF_INET6, src, &ip6->saddr);
+		inet_pton(AF_INET6, "2001:db8::10", &ip6->daddr);
+		off += 40;
+	}
+	th = (struct tcphdr *)(buf + off);
+	th->source = htons(40000); th->dest = htons(80); th->doff = 5; th->ack = 1;
+	th->psh = plen > 0;
+	off += 20;
+	memcpy(buf + off, payload ? payload : "", plen);
+	if (off + plen < 60)
+		return 60;
+	return off + plen;
+}
+
+static struct ring_buffer *rb;
+static int on_sample(void *c, void *d, size_t l) { (void)c; (void)d; (void)l; return 0; }
+
+/* Median over rounds of the kernel's average ns per run. */
+static double measure(int prog, const __u8 *p, size_t len, __u32 repeat, int want, const char *what)
+{
+	double v[16];
+	int n = rounds < 16 ? rounds : 16;
+
+	for (int r = 0; r < n; r++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p, .data_size_in = (__u32)len,
+			    .repeat = repeat);
+
+		if (bpf_prog_test_run_opts(prog, &o)) {
+			fprintf(stderr, "bench: %s: test_run: %s\n", what, strerror(errno));
+			exit(1);
+		}
+		if ((int)o.retval != want && !getenv("BW_BENCH_NOCHECK")) {
+			fprintf(stderr, "bench: %s: verdict %u, expected %d\n", what, o.retval, want);
+			exit(1);
+		}
+		v[r] = o.duration;
+		if (rb)
+			ring_buffer__consume(rb);
+	}
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+			double t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+
+/* Fill bench_addrs: half drawn from listed prefixes (random host bits),
+ * half uniformly random; v6 selects the family. */
+static void fill_addrs(int fd, const struct bw_prefix_set *s, bool v6)
+{
+	for (__u32 i = 0; i < 65536; i++) {
+		struct bw_addr a;
+
+		if (i & 1) {
+			const struct bw_lpm_key *k = &s->keys[rnd() % s->n];
+
+			memcpy(a.b, k->addr, 16);
+			for (unsigned int b = k->prefixlen / 8; b < 16; b++)
+				a.b[b] |= (__u8)(rnd() & (b == k->prefixlen / 8 ? 0xff >> (k->prefixlen % 8) : 0xff));
+		} else if (!v6) {
+			__u32 ip = 0x01000000u + rnd() % 0xdf000000u;
+
+			memset(a.b, 0, 10);
+			a.b[10] = a.b[11] = 0xff;
+			a.b[12] = ip >> 24; a.b[13] = ip >> 16; a.b[14] = ip >> 8; a.b[15] = ip;
+		} else {
+			for (int b = 0; b < 16; b++)
+				a.b[b] = (__u8)rnd();
+			a.b[0] = 0x20 | (a.b[0] & 0x0f);
+		}
+		bpf_map_update_elem(fd, &i, &a, BPF_ANY);
+	}
+}
+
+/* ns per lookup of 65536 different addresses in one run, loop cost removed. */
+static double per_lookup(int prog, int none, double *hits, __u64 *bss_hits)
+{
+	__u8 p[64] = {};
+	double t = measure(prog, p, sizeof(p), 1, XDP_PASS, "lookups");
+	double base = measure(none, p, sizeof(p), 1, XDP_PASS, "lookups none");
+
+	*hits = (double)*bss_hits / 65536.0;
+	return (t - base) / 65536.0;
+}
+
+/* ---- memory ---- */
+
+static size_t memlock(int fd)
+{
+	char path[64], line[256];
+	size_t v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %zu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Memory of the inner maps of one generation of an array-of-maps. */
+static size_t inner_mem(int outer, __u32 gen)
+{
+	__u32 id;
+	size_t m;
+	int fd;
+
+	if (bpf_map_lookup_elem(outer, &gen, &id))
+		return 0;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return 0;
+	m = memlock(fd);
+	close(fd);
+	return m;
+}
+
+static void write_list(const char *path, const struct bw_prefix_set *s)
+{
+	FILE *f = fopen(path, "w");
+	char buf[BW_PREFIX_STRLEN];
+
+	if (!f) {
+		perror(path);
+		exit(1);
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		bw_format_prefix(&s->keys[i], buf, sizeof(buf));
+		fprintf(f, "%s\n", buf);
+	}
+	fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	struct bw_prefix_set s4 = {}, s6 = {}, p4 = {}, p6 = {};
+	struct bench_ref_bpf *ref;
+	struct bw_ltable_fds fds;
+	struct bw_ltable_stats st, st2;
+	struct bw_list_def defs[2];
+	struct bpf_map *m;
+	char err[256], f4[64], f6[64];
+	__u8 P[12][1600];
+	size_t L[12];
+	double t0, t_gen, t_parse, t_apply, t_reload, t_lpm;
+	__u32 zero = 0;
+	int bw, empty, lpm, lpm_fd;
+	size_t mem_bw = 0, mem_lpm;
+	static const char *const http =
+		"GET /products?page=2 HTTP/1.1\r\nHost: www.shop.test\r\nUser-Agent: Mozilla/5.0 "
+		"(X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\r\n"
+		"Accept: text/html,application/xhtml+xml\r\nAccept-Language: en-US,en;q=0.9\r\n"
+		"Accept-Encoding: gzip, deflate, br\r\nConnection: keep-alive\r\n\r\n";
+
+	if (argc > 1 && !strcmp(argv[1], "--quick")) {   /* smoke run */
+		n4 = 20000;
+		n6 = 4000;
+		rounds = 3;
+	}
+	libbpf_set_print(NULL);
+
+	/* Sources sent as "unlisted": no generated prefix may cover them. */
+	{
+		static const char *c[] = { "192.0.2.1", "203.0.113.1", "192.0.2.99",
+					   "2001:db8:77::1", "2001:db8:bad:1::1" };
+
+		for (int i = 0; i < 5; i++)
+			bw_parse_addr(c[i], &clean[nclean++], err, sizeof(err));
+	}
+	t0 = now_ms();
+	gen(&s4, &s6);
+	/* Known members: a /32 next to an unlisted source (so its /24 has
+	 * host entries) and a /48 in the unlisted sources' IPv6 /32. */
+	{
+		struct bw_lpm_key k;
+
+		bw_parse_prefix("203.0.113.2", &k, err, sizeof(err));
+		bw_prefix_set_add(&s4, &k);
+		bw_parse_prefix("198.51.100.1", &k, err, sizeof(err));
+		bw_prefix_set_add(&s4, &k);
+		bw_parse_prefix("2001:db8:bad::/48", &k, err, sizeof(err));
+		bw_prefix_set_add(&s6, &k);
+	}
+	t_gen = now_ms() - t0;
+
+	/* Through the list file parser, as the daemon would load them. */
+	snprintf(f4, sizeof(f4), "/tmp/bwbench-%d-v4.list", getpid());
+	snprintf(f6, sizeof(f6), "/tmp/bwbench-%d-v6.list", getpid());
+	write_list(f4, &s4);
+	write_list(f6, &s6);
+	t0 = now_ms();
+	if (bw_list_parse_file(f4, &p4, err, sizeof(err)) || bw_list_parse_file(f6, &p6, err, sizeof(err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		return 1;
+	}
+	t_parse = now_ms() - t0;
+	unlink(f4);
+	unlink(f6);
+
+	ref = bench_ref_bpf__open();
+	if (!ref) {
+		fprintf(stderr, "bench: cannot open the BPF objects\n");
+		return 1;
+	}
+	bpf_object__for_each_map(m, ref->obj)
+		bpf_map__set_pin_path(m, NULL);
+	if (bench_ref_bpf__load(ref)) {
+		fprintf(stderr, "bench: load: %s (root needed)\n", strerror(errno));
+		return 1;
+	}
+	bw = bpf_program__fd(ref->progs.botwall_xdp);
+	empty = bpf_program__fd(ref->progs.empty_xdp);
+	lpm = bpf_program__fd(ref->progs.lpm_xdp);
+	lpm_fd = bpf_map__fd(ref->maps.ref_lpm);
+	fds = (struct bw_ltable_fds){
+		.lstate = bpf_map__fd(ref->maps.bw_lstate), .lclass = bpf_map__fd(ref->maps.bw_lclass),
+		.lists = bpf_map__fd(ref->maps.bw_lists), .v4t24 = bpf_map__fd(ref->maps.bw_v4t24),
+		.v4t8 = bpf_map__fd(ref->maps.bw_v4t8), .v4host = bpf_map__fd(ref->maps.bw_v4host),
+		.v6bkt = bpf_map__fd(ref->maps.bw_v6bkt), .v6pfx = bpf_map__fd(ref->maps.bw_v6pfx),
+	};
+	{
+		struct bw_config c = { .http_ports = { 80 }, .sample_cap = BW_SAMPLE_CAP,
+				       .flags = BW_CFG_F_SAMPLING };
+
+		bpf_map_update_elem(bpf_map__fd(ref->maps.bw_config), &zero, &c, BPF_ANY);
+	}
+	rb = ring_buffer__new(bpf_map__fd(ref->maps.bw_samples), on_sample, NULL, NULL);
+
+	defs[0] = (struct bw_list_def){ .id = 0, .name = "feed-v4", .category = BW_LCAT_BLOCKLIST,
+					.action = BW_LACT_DROP, .set = &p4 };
+	defs[1] = (struct bw_list_def){ .id = 1, .name = "feed-v6", .category = BW_LCAT_BLOCKLIST,
+					.action = BW_LACT_DROP, .set = &p6 };
+	t0 = now_ms();
+	if (bw_ltable_apply(&fds, defs, 2, &st, err, sizeof(err))) {
+		fprintf(stderr, "bench: apply: %s\n", err);
+		return 1;
+	}
+	t_apply = now_ms() - t0;
+	t0 = now_ms();
+	if (bw_ltable_apply(&fds, defs, 2, &st2, err, sizeof(err))) {
+		fprintf(stderr, "bench: reload: %s\n", err);
+		return 1;
+	}
+	t_reload = now_ms() - t0;
+
+	/* The same prefixes in a plain LPM trie. */
+	t0 = now_ms();
+	for (int l = 0; l < 2; l++) {
+		const struct bw_prefix_set *s = l ? &p6 : &p4;
+		struct bw_list_entry v = { .list_id = (__u32)l };
+
+		for (size_t i = 0; i < s->n; i++)
+			if (bpf_map_update_elem(lpm_fd, &s->keys[i], &v, BPF_ANY)) {
+				fprintf(stderr, "bench: lpm: %s\n", strerror(errno));
+				return 1;
+			}
+	}
+	t_lpm = now_ms() - t0;
+
+	/* A verdict for one unlisted source. */
+	{
+		struct bw_verdict v = { .action = BW_ACT_DROP, .score = 90 };
+		struct bw_addr a;
+
+		bw_parse_addr("192.0.2.99", &a, err, sizeof(err));
+		bpf_map_update_elem(bpf_map__fd(ref->maps.bw_verdicts), &a, &v, BPF_ANY);
+	}
+
+	L[0] = pkt(P[0], "192.0.2.1", NULL);          /* allowed, clean /24     */
+	L[1] = pkt(P[1], "203.0.113.1", NULL);        /* allowed, /24 has hosts */
+	L[2] = pkt(P[2], "2001:db8:77::1", NULL);     /* allowed v6, bucket /48 */
+	L[3] = pkt(P[3], "2001:db9:1::1", NULL);      /* allowed v6, no bucket  */
+	L[4] = pkt(P[4], "198.51.100.1", NULL);       /* listed v4 /32          */
+	L[5] = pkt(P[5], "2001:db8:bad::1", NULL);    /* listed v6 /48          */
+	L[6] = pkt(P[6], "192.0.2.99", NULL);         /* verdict hit            */
+	L[7] = pkt(P[7], "192.0.2.1", http);          /* HTTP, sampled          */
+	/* A listed address from the middle of the generated v4 feed (/24). */
+	{
+		char a[BW_PREFIX_STRLEN];
+		size_t i;
+
+		for (i = 0; i < s4.n && s4.keys[i].prefixlen != 96 + 24; i++)
+			;
+		bw_format_prefix(&s4.keys[i], a, sizeof(a));
+		*strchr(a, '/') = '\0';
+		L[8] = pkt(P[8], a, NULL);
+	}
+
+	{
+		const __u32 R = 200000, RL = 50000, RS = 1000;
+		double e = measure(empty, P[0], L[0], R, XDP_PASS, "empty");
+		double a4 = measure(bw, P[0], L[0], R, XDP_PASS, "allowed v4");
+		double a4h = measure(bw, P[1], L[1], R, XDP_PASS, "allowed v4 host /24");
+		double a6 = measure(bw, P[2], L[2], R, XDP_PASS, "allowed v6");
+		double a6n = measure(bw, P[3], L[3], R, XDP_PASS, "allowed v6 no bucket");
+		double b4 = measure(bw, P[4], L[4], R, XDP_DROP, "listed v4");
+		double b4r = measure(bw, P[8], L[8], R, XDP_DROP, "listed v4 /24");
+		double b6 = measure(bw, P[5], L[5], R, XDP_DROP, "listed v6");
+		double vh = measure(bw, P[6], L[6], R, XDP_DROP, "verdict");
+		double hs = measure(bw, P[7], L[7], RS, XDP_PASS, "http sampled");
+		double l4 = measure(lpm, P[0], L[0], RL, XDP_PASS, "lpm allowed v4");
+		double l6 = measure(lpm, P[2], L[2], RL, XDP_PASS, "lpm allowed v6");
+		double lb4 = measure(lpm, P[4], L[4], RL, XDP_DROP, "lpm listed v4");
+		double lb6 = measure(lpm, P[5], L[5], RL, XDP_DROP, "lpm listed v6");
+
+		double c4, c6, cl4, cl6, h4, h6, hl4, hl6;
+		int none = bpf_program__fd(ref->progs.lookup_none);
+		int lbw = bpf_program__fd(ref->progs.lookup_bw);
+		int llpm = bpf_program__fd(ref->progs.lookup_lpm);
+		int addrs = bpf_map__fd(ref->maps.bench_addrs);
+
+		fill_addrs(addrs, &s4, false);
+		c4 = per_lookup(lbw, none, &h4, &ref->bss->bench_hits);
+		cl4 = per_lookup(llpm, none, &hl4, &ref->bss->bench_hits);
+		fill_addrs(addrs, &s6, true);
+		c6 = per_lookup(lbw, none, &h6, &ref->bss->bench_hits);
+		cl6 = per_lookup(llpm, none, &hl6, &ref->bss->bench_hits);
+
+		for (int o = 0; o < 5; o++) {
+			int outer[] = { fds.v4t24, fds.v4t8, fds.v4host, fds.v6bkt, fds.v6pfx };
+
+			mem_bw += inner_mem(outer[o], st2.gen);
+		}
+		mem_bw += memlock(fds.lclass) / 2;      /* one generation's half */
+		mem_lpm = memlock(lpm_fd);
+
+		printf("Datapath bench: %lu IPv4 + %lu IPv6 generated prefixes, median of %d runs\n",
+		       s4.n, s6.n, rounds);
+		printf("  IPv4: %zu prefixes -> %zu host entries, %zu tbl8 groups; IPv6: %zu -> %zu buckets, "
+		       "%zu long prefixes; %zu classes\n",
+		       st.v4_prefixes, st.v4_hosts, st.t8_groups, st.v6_prefixes, st.v6_buckets,
+		       st.v6_long, st.classes);
+		printf("\n%-44s %9s %9s\n", "case (BPF_PROG_TEST_RUN)", "ns/pkt", "x empty");
+#define ROW(name, v) printf("%-44s %9.1f %9.2f\n", name, v, (v) / e)
+		ROW("empty XDP_PASS program (baseline)", e);
+		ROW("botwall: allowed v4 (clean /24)", a4);
+		ROW("botwall: allowed v4 (/24 with listed hosts)", a4h);
+		ROW("botwall: allowed v6 (/32 with listed /48)", a6);
+		ROW("botwall: allowed v6 (no list in its /32)", a6n);
+		ROW("botwall: blocklisted v4 /32", b4);
+		ROW("botwall: blocklisted v4 /24", b4r);
+		ROW("botwall: blocklisted v6 /48", b6);
+		ROW("botwall: verdict hit", vh);
+		ROW("botwall: HTTP request sampled (ring buffer)", hs);
+		ROW("plain LPM trie: allowed v4", l4);
+		ROW("plain LPM trie: allowed v6", l6);
+		ROW("plain LPM trie: listed v4 /32", lb4);
+		ROW("plain LPM trie: listed v6 /48", lb6);
+		printf("\nratios: allowed v4 / empty = %.2f (goal <= 1.5); LPM / botwall allowed: "
+		       "v4 %.1fx, v6 %.1fx (goal >= 10)\n", a4 / e, l4 / a4, l6 / a6);
+		printf("        botwall allowed minus empty: v4 %.1f ns, v6 %.1f ns; LPM lookup minus empty: "
+		       "v4 %.1f ns, v6 %.1f ns\n", a4 - e, a6 - e, l4 - e, l6 - e);
+		printf("\nlookup only, 65536 different random sources per run (half inside a listed prefix):\n");
+		printf("%-44s %9s %9s %9s\n", "structure", "ns/lookup", "matched", "LPM/this");
+		printf("%-44s %9.1f %8.0f%% %9.1f\n", "botwall tables, IPv4", c4, h4 * 100, cl4 / c4);
+		printf("%-44s %9.1f %8.0f%% %9.1f\n", "plain LPM trie, IPv4", cl4, hl4 * 100, 1.0);
+		printf("%-44s %9.1f %8.0f%% %9.1f\n", "botwall tables, IPv6", c6, h6 * 100, cl6 / c6);
+		printf("%-44s %9.1f %8.0f%% %9.1f\n", "plain LPM trie, IPv6", cl6, hl6 * 100, 1.0);
+		printf("\nmemory (kernel memlock): botwall tables %.1f MiB (%.1f MiB for the "
+		       "2 s after a reload, while both generations exist); LPM trie %.1f MiB\n",
+		       mem_bw / 1048576.0, 2 * mem_bw / 1048576.0, mem_lpm / 1048576.0);
+		printf("load: generate %.0f ms, parse files %.0f ms (%.0f ns/line); first apply %.0f ms "
+		       "(build %.0f + write %.0f); reload %.0f ms (build %.0f + write %.0f); "
+		       "LPM fill %.0f ms\n",
+		       t_gen, t_parse, t_parse * 1e6 / (double)(s4.n + s6.n), t_apply, st.build_ms,
+		       st.write_ms, t_reload, st2.build_ms, st2.write_ms, t_lpm);
+	}
+	ring_buffer__free(rb);
+	bench_ref_bpf__destroy(ref);
+	bw_prefix_set_free(&s4);
+	bw_prefix_set_free(&s6);
+	bw_prefix_set_free(&p4);
+	bw_prefix_set_free(&p6);
+	return 0;
+}

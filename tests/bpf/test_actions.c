@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Verdict actions through BPF_PROG_TEST_RUN: reset (the exact RST packet
+ * that goes out, built independently here, checksums included), rate_limit
+ * (token bucket), monitor (every request sampled even with sampling off),
+ * and expiry for every action.
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "botwall.skel.h"
+#include "check.h"
+#include "maps.h"
+
+static struct botwall_bpf *skel;
+static int prog_fd;
+
+#define GET_REQ "GET / HTTP/1.1\r\nHost: shop.test\r\n\r\n"
+
+struct tcp_spec {
+	const char *src, *dst;
+	__u32 seq, ack;
+	__u8 flags;          /* TH_* bits of byte 13 */
+	const char *payload;
+	int vlan;
+	int l4;              /* 0 = TCP, else UDP */
+};
+
+static const __u8 mac_a[6] = { 0x02, 0, 0, 0, 0, 0xaa }, mac_b[6] = { 0x02, 0, 0, 0, 0, 0xbb };
+
+static size_t build(__u8 *buf, const struct tcp_spec *s)
+{
+	size_t plen = s->payload ? strlen(s->payload) : 0, off = 12;
+	bool v6 = strchr(s->src, ':') != NULL;
+	__u16 proto = v6 ? ETH_P_IPV6 : ETH_P_IP;
+
+	memset(buf, 0, 512);
+	memcpy(buf, mac_b, 6);          /* dest: us */
+	memcpy(buf + 6, mac_a, 6);      /* source: the client */
+	if (s->vlan) {
+		*(__u16 *)(buf + off) = htons(ETH_P_8021Q);
+		*(__u16 *)(buf + off + 2) = htons(7);
+		off += 4;
+	}
+	*(__u16 *)(buf + off) = htons(proto);
+	off += 2;
+	if (!v6) {
+		struct iphdr *ip = (struct iphdr *)(buf + off);
+
+		ip->version = 4; ip->ihl = 5; ip->ttl = 51; ip->id = htons(777);
+		ip->protocol = s->l4 ? IPPROTO_UDP : IPPROTO_TCP;
+		ip->tot_len = htons((__u16)(20 + 20 + plen));
+		inet_pton(AF_INET, s->src, &ip->saddr);
+		inet_pton(AF_INET, s->dst, &ip->daddr);
+		off += 20;
+	} else {
+		struct ipv6hdr *ip6 = (struct ipv6hdr *)(buf + off);
+
+		ip6->version = 6; ip6->hop_limit = 51;
+		ip6->nexthdr = s->l4 ? IPPROTO_UDP : IPPROTO_TCP;
+		ip6->payload_len = htons((__u16)(20 + plen));
+		inet_pton(AF_INET6, s->src, &ip6->saddr);
+		inet_pton(AF_INET6, s->dst, &ip6->daddr);
+		off += 40;
+	}
+	{
+		struct tcphdr *th = (struct tcphdr *)(buf + off);
+
+		th->source = htons(41000);
+		th->dest = htons(80);
+		th->seq = htonl(s->seq);
+		th->ack_seq = htonl(s->ack);
+		th->doff = 5;
+		buf[off + 13] = s->flags;
+		th->window = htons(502);
+		off += 20;
+	}
+	memcpy(buf + off, s->payload ? s->payload : "", plen);
+	return off + plen;
+}
+
+/* RFC 1071 checksum, written independently of the BPF code. */
+static __u16 csum(const __u8 *p, size_t n, __u32 sum)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (__u32)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (__u32)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* The RST we expect for spec s, byte for byte. */
+static size_t expected_rst(__u8 *out, const struct tcp_spec *s)
+{
+	size_t off = 12, plen = s->payload ? strlen(s->payload) : 0;
+	bool v6 = strchr(s->src, ':') != NULL;
+	__u8 pseudo[40 + 8], *th;
+	size_t ps;
+
+	memset(out, 0, 512);
+	memcpy(out, mac_a, 6);
+	memcpy(out + 6, mac_b, 6);
+	if (s->vlan) {
+		*(__u16 *)(out + off) = htons(ETH_P_8021Q);
+		*(__u16 *)(out + off + 2) = htons(7);
+		off += 4;
+	}
+	*(__u16 *)(out + off) = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
+	off += 2;
+	if (!v6) {
+		__u8 *ip = out + off;
+
+		ip[0] = 0x45;
+		ip[3] = 40;                  /* tot_len */
+		ip[6] = 0x40;                /* DF */
+		ip[8] = 64;
+		ip[9] = IPPROTO_TCP;
+		inet_pton(AF_INET, s->dst, ip + 12);
+		inet_pton(AF_INET, s->src, ip + 16);
+		*(__u16 *)(ip + 10) = htons(csum(ip, 20, 0));
+		memset(pseudo, 0, sizeof(pseudo));
+		memcpy(pseudo, ip + 12, 8);
+		pseudo[9] = IPPROTO_TCP;
+		pseudo[11] = 20;
+		ps = 12;
+		off += 20;
+	} else {
+		__u8 *ip = out + off;
+
+		ip[0] = 0x60;
+		ip[5] = 20;
+		ip[6] = IPPROTO_TCP;
+		ip[7] = 64;
+		inet_pton(AF_INET6, s->dst, ip + 8);
+		inet_pton(AF_INET6, s->src, ip + 24);
+		memset(pseudo, 0, sizeof(pseudo));
+		memcpy(pseudo, ip + 8, 32);
+		pseudo[35] = 20;
+		pseudo[39] = IPPROTO_TCP;
+		ps = 40;
+		off += 40;
+	}
+	th = out + off;
+	*(__u16 *)th = htons(80);
+	*(__u16 *)(th + 2) = htons(41000);
+	if (s->flags & 0x10) {
+		*(__u32 *)(th + 4) = htonl(s->ack);
+		th[13] = 0x04;
+	} else {
+		*(__u32 *)(th + 8) = htonl(s->seq + (__u32)plen + !!(s->flags & 0x02) + !!(s->flags & 0x01));
+		th[13] = 0x14;
+	}
+	th[12] = 5 << 4;
+	{
+		__u8 all[48 + 20];
+		__u32 sum = 0;
+
+		memcpy(all, pseudo, ps);
+		memcpy(all + ps, th, 20);
+		for (size_t i = 0; i < ps + 20; i += 2)
+			sum += (__u32)all[i] << 8 | all[i + 1];
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		*(__u16 *)(th + 16) = htons((__u16)~sum);
+	}
+	return off + 20;
+}
+
+static struct bw_counter before[BW_CNT__MAX], after[BW_CNT__MAX];
+
+static int run(const __u8 *in, size_t len, __u8 *out, __u32 *out_len)
+{
+	__u8 dummy[512];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = (__u32)len,
+		    .data_out = out ? out : dummy, .data_size_out = 512, .repeat = 1);
+
+	bw_read_counters(bpf_map__fd(skel->maps.bw_counters), before);
+	if (bpf_prog_test_run_opts(prog_fd, &o))
+		return -1;
+	bw_read_counters(bpf_map__fd(skel->maps.bw_counters), after);
+	if (out_len)
+		*out_len = o.data_size_out;
+	return (int)o.retval;
+}
+
+static long long moved(int id) { return (long long)(after[id].packets - before[id].packets); }
+
+static void verdict(const char *addr, __u8 action, __u32 rate, __u64 expires_ns)
+{
+	struct bw_verdict v = { .expires_ns = expires_ns, .action = action, .score = 90,
+				.rate_pps = rate };
+	struct bw_addr a;
+	char err[64];
+
+	bw_parse_addr(addr, &a, err, sizeof(err));
+	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_verdicts), &a, &v, BPF_ANY);
+}
+
+static int samples;
+static int on_sample(void *c, void *d, size_t l) { (void)c; (void)d; (void)l; samples++; return 0; }
+static struct ring_buffer *rb;
+
+static void check_rst(const struct tcp_spec *s)
+{
+	__u8 in[512], out[512], want[512];
+	size_t n = build(in, s), wn = expected_rst(want, s);
+	__u32 on = 0;
+
+	CHECK_EQ(run(in, n, out, &on), XDP_TX);
+	CHECK_EQ(moved(BW_CNT_DROP_RESET), 1);
+	CHECK_EQ(on, wn);
+	if (on == wn && memcmp(out, want, wn)) {
+		printf("  RST for %s differs:\n  got ", s->src);
+		for (size_t i = 0; i < wn; i++)
+			printf("%02x", out[i]);
+		printf("\n  want");
+		for (size_t i = 0; i < wn; i++)
+			printf("%02x", want[i]);
+		printf("\n");
+	}
+	CHECK(on == wn && !memcmp(out, want, wn));
+}
+
+static void test_reset_ipv4_ack(void)
+{
+	struct tcp_spec s = { .src = "198.51.100.20", .dst = "192.0.2.10", .seq = 1000,
+			      .ack = 0xdeadbeef, .flags = 0x18, .payload = GET_REQ };
+
+	verdict(s.src, BW_ACT_RESET, 0, 0);
+	check_rst(&s);
+}
+
+static void test_reset_ipv4_syn_vlan(void)
+{
+	/* No ACK: seq 0, ACK of the SYN (seq + 1). Behind a VLAN tag. */
+	struct tcp_spec s = { .src = "198.51.100.21", .dst = "192.0.2.10", .seq = 0xfffffffe,
+			      .flags = 0x02, .vlan = 1 };
+
+	verdict(s.src, BW_ACT_RESET, 0, 0);
+	check_rst(&s);
+}
+
+static void test_reset_ipv6(void)
+{
+	struct tcp_spec s = { .src = "2001:db8::21", .dst = "2001:db8::10", .seq = 5,
+			      .ack = 77, .flags = 0x11 /* FIN|ACK */ };
+	struct tcp_spec s2 = { .src = "2001:db8::21", .dst = "2001:db8::10", .seq = 5,
+			       .flags = 0x01 /* FIN, no ACK: ack = seq + 1 */, .payload = "xy" };
+
+	verdict(s.src, BW_ACT_RESET, 0, 0);
+	check_rst(&s);
+	check_rst(&s2);
+}
+
+static void test_reset_never_answers_rst_or_udp(void)
+{
+	struct tcp_spec s = { .src = "198.51.100.22", .dst = "192.0.2.10", .flags = 0x04 };
+	__u8 in[512];
+	size_t n;
+
+	verdict(s.src, BW_ACT_RESET, 0, 0);
+	n = build(in, &s);
+	CHECK_EQ(run(in, n, NULL, NULL), XDP_DROP);      /* an RST is only dropped */
+	CHECK_EQ(moved(BW_CNT_DROP_VERDICT), 1);
+	s.flags = 0x10;
+	s.l4 = 1;                                        /* UDP */
+	n = build(in, &s);
+	CHECK_EQ(run(in, n, NULL, NULL), XDP_DROP);
+	CHECK_EQ(moved(BW_CNT_DROP_VERDICT), 1);
+	/* Truncated TCP header: dropped, never sent. */
+	s.l4 = 0;
+	n = build(in, &s);
+	CHECK_EQ(run(in, n - 8, NULL, NULL), XDP_DROP);
+}
+
+static void test_rate_limit(void)
+{
+	struct tcp_spec s = { .src = "198.51.100.30", .dst = "192.0.2.10", .flags = 0x10 };
+	__u8 in[512];
+	size_t n = build(in, &s);
+	int pass = 0, drop = 0;
+
+	verdict(s.src, BW_ACT_RATE_LIMIT, 5, 0);
+	for (int i = 0; i < 40; i++) {
+		int v = run(in, n, NULL, NULL);
+
+		pass += v == XDP_PASS;
+		drop += v == XDP_DROP;
+	}
+	/* A burst of 5 (one second's worth), then the refill of the few
+	 * milliseconds this loop takes: at most one more. */
+	if (pass < 5 || pass > 6)
+		printf("  passed %d of 40 at 5 pps\n", pass);
+	CHECK(pass >= 5 && pass <= 6);
+	CHECK_EQ(pass + drop, 40);
+	/* rate 0: nothing passes */
+	verdict("198.51.100.31", BW_ACT_RATE_LIMIT, 0, 0);
+	s.src = "198.51.100.31";
+	n = build(in, &s);
+	CHECK_EQ(run(in, n, NULL, NULL), XDP_DROP);
+	CHECK_EQ(moved(BW_CNT_DROP_RATE_LIMIT), 1);
+}
+
+static void test_monitor_samples_with_sampling_off(void)
+{
+	struct bw_config c = { .http_ports = { 80 }, .sample_cap = 256, .flags = 0 };
+	struct tcp_spec s = { .src = "198.51.100.40", .dst = "192.0.2.10", .flags = 0x18,
+			      .payload = GET_REQ };
+	__u32 zero = 0;
+	__u8 in[512];
+	size_t n = build(in, &s);
+
+	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &c, BPF_ANY);
+	verdict(s.src, BW_ACT_MONITOR, 0, 0);
+	samples = 0;
+	ring_buffer__consume(rb);
+	samples = 0;
+	CHECK_EQ(run(in, n, NULL, NULL), XDP_PASS);
+	CHECK_EQ(moved(BW_CNT_EV_MONITORED), 1);
+	CHECK_EQ(moved(BW_CNT_EV_SAMPLED), 1);
+	ring_buffer__consume(rb);
+	CHECK_EQ(samples, 1);
+	/* An unmonitored source is not sampled with sampling off. */
+	s.src = "198.51.100.41";
+	n = build(in, &s);
+	CHECK_EQ(run(in, n, NULL, NULL), XDP_PASS);
+	CHECK_EQ(moved(BW_CNT_EV_SAMPLED), 0);
+}
+
+static void test_expired_verdicts_ignored(void)
+{
+	static const __u8 acts[] = { BW_ACT_DROP, BW_ACT_RESET, BW_ACT_RATE_LIMIT };
+	struct tcp_spec s = { .src = "198.51.100.50", .dst = "192.0.2.10", .flags = 0x10 };
+	__u8 in[512];
+	size_t n = build(in, &s);
+
+	for (size_t i = 0; i < sizeof(acts); i++) {
+		verdict(s.src, acts[i], 0, 1);   /* expired at boot + 1 ns */
+		CHECK_EQ(run(in, n, NULL, NULL), XDP_PASS);
+		CHECK_EQ(moved(BW_CNT_EV_VERDICT_EXPIRED), 1);
+	}
+}
+
+int main(void)
+{
+	struct bpf_map *m;
+
+	skel = botwall_bpf__open();
+	if (!skel) {
+		printf("SKIP test_actions: cannot open the BPF object: %s\n", strerror(errno));
+		return 0;
+	}
+	bpf_object__for_each_map(m, skel->obj)
+		bpf_map__set_pin_path(m, NULL);
+	if (botwall_bpf__load(skel)) {
+		printf("FAIL actions_load: %s\n", strerror(errno));
+		return 1;
+	}
+	prog_fd = bpf_program__fd(skel->progs.botwall_xdp);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.bw_samples), on_sample, NULL, NULL);
+	if (!rb) {
+		printf("FAIL actions_ringbuf: %s\n", strerror(errno));
+		return 1;
+	}
+	RUN(test_reset_ipv4_ack);
+	RUN(test_reset_ipv4_syn_vlan);
+	RUN(test_reset_ipv6);
+	RUN(test_reset_never_answers_rst_or_udp);
+	RUN(test_rate_limit);
+	RUN(test_monitor_samples_with_sampling_off);
+	RUN(test_expired_verdicts_ignored);
+	ring_buffer__free(rb);
+	botwall_bpf__destroy(skel);
+	return CHECK_EXIT();
+}

@@ -1,0 +1,1081 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * List compiler: prefix sets -> one generation of lookup tables -> flip.
+ *
+ * Every stored entry carries the complete answer for the addresses it
+ * covers (the union of the masks of all covering prefixes of all lists),
+ * so the datapath stops at the first, most specific hit.
+ */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "ltable.h"
+
+static const char *const cat_names[BW_LCAT__MAX] = {
+	[BW_LCAT_BLOCKLIST] = "blocklist", [BW_LCAT_TOR] = "tor", [BW_LCAT_VPN] = "vpn",
+	[BW_LCAT_PROXY] = "proxy", [BW_LCAT_HOSTING] = "hosting",
+	[BW_LCAT_AI_CRAWLER_RANGES] = "ai_crawler_ranges",
+	[BW_LCAT_GOOD_BOT_RANGES] = "good_bot_ranges", [BW_LCAT_CUSTOM] = "custom",
+};
+static const char *const act_names[BW_LACT__MAX] = {
+	[BW_LACT_NONE] = "none", [BW_LACT_MONITOR] = "monitor",
+	[BW_LACT_RATE_LIMIT] = "rate_limit", [BW_LACT_DROP] = "drop", [BW_LACT_ALLOW] = "allow",
+};
+
+const char *bw_lcat_name(unsigned int c) { return c < BW_LCAT__MAX ? cat_names[c] : "?"; }
+const char *bw_lact_name(unsigned int a) { return a < BW_LACT__MAX ? act_names[a] : "?"; }
+
+int bw_lcat_parse(const char *s)
+{
+	for (int i = 0; i < BW_LCAT__MAX; i++)
+		if (!strcmp(s, cat_names[i]))
+			return i;
+	return -1;
+}
+
+int bw_lact_parse(const char *s)
+{
+	for (int i = 1; i < BW_LACT__MAX; i++)
+		if (!strcmp(s, act_names[i]))
+			return i;
+	return -1;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return x ^ (x >> 33);
+}
+
+/* ---- classes: distinct list masks ---- */
+
+#define CLS_SLOTS (2 * BW_CLASS_MAX)
+#define BW_V6_BUCKETS_MAX (1u << 22)
+
+struct classes {
+	__u64 mask[BW_CLASS_MAX];
+	__u8 action[BW_CLASS_MAX];
+	__u16 slot[CLS_SLOTS];      /* class index, 0 = empty */
+	__u32 n;
+	__u8 list_action[BW_LISTS_MAX];
+	bool full;
+};
+
+/* Class of a mask, created on first use; 0 for the empty mask or when the
+ * table is full (c->full is then set and the build fails). */
+static __u16 class_of(struct classes *c, __u64 mask)
+{
+	__u32 h;
+
+	if (!mask)
+		return 0;
+	for (h = (__u32)mix64(mask) & (CLS_SLOTS - 1);; h = (h + 1) & (CLS_SLOTS - 1)) {
+		__u16 i = c->slot[h];
+
+		if (!i)
+			break;
+		if (c->mask[i] == mask)
+			return i;
+	}
+	if (c->n >= BW_CLASS_MAX) {
+		c->full = true;
+		return 0;
+	}
+	c->slot[h] = (__u16)c->n;
+	c->mask[c->n] = mask;
+	c->action[c->n] = BW_LACT_NONE;
+	for (int b = 0; b < BW_LISTS_MAX; b++)
+		if ((mask >> b & 1) && c->list_action[b] > c->action[c->n])
+			c->action[c->n] = c->list_action[b];
+	return (__u16)c->n++;
+}
+
+/* ---- entries ---- */
+
+struct ent4 {
+	__u32 ip;
+	__u8 len;
+	__u8 id;
+};
+
+/* An IPv6 prefix during the build (userspace only). */
+struct v6key {
+	__u32 len;
+	__u8 addr[16];
+};
+
+struct ent6 {
+	struct v6key k;
+	__u64 mask;
+};
+
+static int ent4_cmp_len(const void *a, const void *b)
+{
+	const struct ent4 *x = a, *y = b;
+
+	if (x->len != y->len)
+		return x->len - y->len;
+	return x->ip < y->ip ? -1 : x->ip > y->ip;
+}
+
+/* /25-/31 grouped by /24, then by length (paint order). */
+static int ent4_cmp_grp(const void *a, const void *b)
+{
+	const struct ent4 *x = a, *y = b;
+
+	if (x->ip >> 8 != y->ip >> 8)
+		return (x->ip >> 8) < (y->ip >> 8) ? -1 : 1;
+	if (x->len != y->len)
+		return x->len - y->len;
+	return x->ip < y->ip ? -1 : x->ip > y->ip;
+}
+
+static int ent6_cmp(const void *a, const void *b)
+{
+	const struct ent6 *x = a, *y = b;
+
+	if (x->k.len != y->k.len)
+		return x->k.len < y->k.len ? -1 : 1;
+	return memcmp(x->k.addr, y->k.addr, 16);
+}
+
+static void mask_addr(__u8 *a, unsigned int len)
+{
+	for (unsigned int i = 0; i < 16; i++) {
+		if (len >= 8) {
+			len -= 8;
+			continue;
+		}
+		a[i] &= (__u8)(0xff00 >> len);
+		len = 0;
+	}
+}
+
+/* ---- small open-addressing tables ---- */
+
+struct bkt {
+	__u32 top;
+	bool used;
+	__u64 mask;
+	__u64 lens[2];
+};
+
+struct bkt_tab {
+	struct bkt *e;
+	size_t cap, n;
+};
+
+static struct bkt *bkt_get(struct bkt_tab *t, __u32 top, bool create)
+{
+	size_t h;
+
+	if (create && (t->n + 1) * 2 > t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 1024;
+		struct bkt *ne = calloc(ncap, sizeof(*ne));
+
+		if (!ne)
+			return NULL;
+		for (size_t i = 0; i < t->cap; i++) {
+			if (!t->e[i].used)
+				continue;
+			for (h = mix64(t->e[i].top) & (ncap - 1); ne[h].used; h = (h + 1) & (ncap - 1))
+				;
+			ne[h] = t->e[i];
+		}
+		free(t->e);
+		t->e = ne;
+		t->cap = ncap;
+	}
+	if (!t->cap)
+		return NULL;
+	for (h = mix64(top) & (t->cap - 1); t->e[h].used; h = (h + 1) & (t->cap - 1))
+		if (t->e[h].top == top)
+			return &t->e[h];
+	if (!create)
+		return NULL;
+	t->e[h].used = true;
+	t->e[h].top = top;
+	t->n++;
+	return &t->e[h];
+}
+
+static uint64_t key6_hash(const struct v6key *k)
+{
+	uint64_t a, b;
+
+	memcpy(&a, k->addr, 8);
+	memcpy(&b, &k->addr[8], 8);
+	return mix64(a ^ mix64(b ^ k->len));
+}
+
+/* Read-only index over the sorted, unique ent6 array (mask = full mask). */
+struct pfx_tab {
+	__u32 *slot;   /* index + 1 into ents */
+	size_t cap;
+	const struct ent6 *ents;
+};
+
+static int pfx_build(struct pfx_tab *t, const struct ent6 *ents, size_t n)
+{
+	t->cap = 1024;
+	while (t->cap < n * 2)
+		t->cap *= 2;
+	t->slot = calloc(t->cap, sizeof(*t->slot));
+	t->ents = ents;
+	return t->slot ? 0 : -ENOMEM;
+}
+
+static void pfx_insert(struct pfx_tab *t, size_t i)
+{
+	size_t h;
+
+	for (h = key6_hash(&t->ents[i].k) & (t->cap - 1); t->slot[h]; h = (h + 1) & (t->cap - 1))
+		;
+	t->slot[h] = (__u32)i + 1;
+}
+
+static const struct ent6 *pfx_find(const struct pfx_tab *t, const struct v6key *k)
+{
+	for (size_t h = key6_hash(k) & (t->cap - 1); t->slot[h]; h = (h + 1) & (t->cap - 1)) {
+		const struct ent6 *e = &t->ents[t->slot[h] - 1];
+
+		if (e->k.len == k->len && !memcmp(e->k.addr, k->addr, 16))
+			return e;
+	}
+	return NULL;
+}
+
+/* ---- the build ---- */
+
+struct build {
+	struct classes *cls;
+	__u16 *t24;                  /* 2^24 entries: class | flags */
+	struct bw_t8_group *groups;
+	size_t ngroups;
+	__u32 *hkeys;                /* v4 /32 hosts ... */
+	__u16 *hvals;
+	size_t nhosts;
+	struct bw_host_bucket *hb;   /* ... placed in buckets */
+	size_t nhb;
+	struct bw_v6_bucket *bvals;  /* v6 /32 buckets ... */
+	size_t nbkts;
+	struct bw_v6b_cell *bcells;  /* ... placed in cells */
+	size_t nbcells;
+	struct bw_v6_pslot *pslots;  /* v6 /33-/128 ... */
+	size_t npfx;
+	struct bw_v6p_cell *pcells;  /* ... placed in cells */
+	size_t npcells;
+	bool any_v4;
+};
+
+static void build_free(struct build *b)
+{
+	free(b->cls);
+	free(b->t24);
+	free(b->groups);
+	free(b->hkeys);
+	free(b->hvals);
+	free(b->hb);
+	free(b->bvals);
+	free(b->bcells);
+	free(b->pslots);
+	free(b->pcells);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ---- two-choice bucketized cuckoo placement ----
+ *
+ * The three exact tables (IPv4 hosts, IPv6 /32 buckets, IPv6 prefixes) are
+ * arrays of 64-byte cells of a few slots. An item lives in cell h1 or h2;
+ * a cell whose items were pushed to their h2 carries BW_HS_OVERFLOW, so a
+ * lookup reads one cache line, two only behind that flag. Insertion evicts
+ * (random walk) when both cells are full, which keeps loads of 80-90 %
+ * reachable; on failure the table doubles.
+ */
+typedef void (*hash2_fn)(const void *items, size_t i, __u32 mask, __u32 out[2]);
+
+struct placed {
+	__u32 *slot;     /* nb * slots: item index + 1, 0 = empty */
+	__u8 *ovf;       /* per cell */
+	size_t nb;
+};
+
+static void placed_free(struct placed *p)
+{
+	free(p->slot);
+	free(p->ovf);
+	memset(p, 0, sizeof(*p));
+}
+
+static int cuckoo_place(struct placed *p, const void *items, size_t n, unsigned int slots,
+			double load, hash2_fn hf)
+{
+	__u64 rs = 0x2545F4914F6CDD1Dull;
+	size_t nb = 1;
+
+	memset(p, 0, sizeof(*p));
+	while ((double)nb * slots * load < (double)n)
+		nb *= 2;
+	for (int attempt = 0; attempt < 4; attempt++, nb *= 2) {
+		__u32 mask = (__u32)(nb - 1);
+		bool ok = true;
+
+		p->slot = calloc(nb * slots, sizeof(*p->slot));
+		p->ovf = calloc(nb, 1);
+		p->nb = nb;
+		if (!p->slot || !p->ovf) {
+			placed_free(p);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < n && ok; i++) {
+			__u32 cur = (__u32)i + 1, h[2];
+			int kick;
+
+			for (kick = 0; kick < 500; kick++) {
+				bool put = false;
+
+				hf(items, cur - 1, mask, h);
+				for (int c = 0; c < 2 && !put; c++)
+					for (unsigned int k = 0; k < slots && !put; k++)
+						if (!p->slot[(size_t)h[c] * slots + k]) {
+							p->slot[(size_t)h[c] * slots + k] = cur;
+							if (h[c] != h[0])
+								p->ovf[h[0]] = 1;
+							put = true;
+						}
+				if (put)
+					break;
+				/* Both full: take a random slot of a random choice. */
+				rs ^= rs << 13;
+				rs ^= rs >> 7;
+				rs ^= rs << 17;
+				{
+					__u32 c = (__u32)(rs & 1), k = (__u32)((rs >> 1) % slots);
+					__u32 victim = p->slot[(size_t)h[c] * slots + k];
+
+					p->slot[(size_t)h[c] * slots + k] = cur;
+					if (h[c] != h[0])
+						p->ovf[h[0]] = 1;
+					cur = victim;
+				}
+			}
+			ok = kick < 500;
+		}
+		if (ok)
+			return 0;
+		placed_free(p);
+	}
+	return -E2BIG;
+}
+
+static void host_hash2(const void *items, size_t i, __u32 mask, __u32 out[2])
+{
+	__u32 ip = ((const __u32 *)items)[i];
+
+	out[0] = BW_HOST_HASH(ip, BW_HOST_K1) & mask;
+	out[1] = BW_HOST_HASH(ip, BW_HOST_K2) & mask;
+}
+
+static void v6b_hash2(const void *items, size_t i, __u32 mask, __u32 out[2])
+{
+	__u32 top = ((const struct bw_v6_bucket *)items)[i].top;
+
+	out[0] = BW_HOST_HASH(top, BW_HOST_K1) & mask;
+	out[1] = BW_HOST_HASH(top, BW_HOST_K2) & mask;
+}
+
+static void v6p_hash2(const void *items, size_t i, __u32 mask, __u32 out[2])
+{
+	const struct bw_v6_pslot *x = &((const struct bw_v6_pslot *)items)[i];
+
+	out[0] = BW_V6P_HASH(x->hi, x->lo, x->len, BW_V6_K1) & mask;
+	out[1] = BW_V6P_HASH(x->hi, x->lo, x->len, BW_V6_K2) & mask;
+}
+
+static int place_hosts(struct build *b)
+{
+	struct placed p;
+	int rc = cuckoo_place(&p, b->hkeys, b->nhosts, BW_HOST_SLOTS, 0.85, host_hash2);
+
+	if (rc)
+		return rc;
+	b->hb = calloc(p.nb, sizeof(*b->hb));
+	if (!b->hb) {
+		placed_free(&p);
+		return -ENOMEM;
+	}
+	b->nhb = p.nb;
+	for (size_t c = 0; c < p.nb; c++) {
+		for (unsigned int k = 0; k < BW_HOST_SLOTS; k++) {
+			__u32 it = p.slot[c * BW_HOST_SLOTS + k];
+
+			if (it)
+				b->hb[c].s[k] = (__u64)b->hkeys[it - 1] << 32 |
+						(__u64)b->hvals[it - 1] << 16 | BW_HS_USED;
+		}
+		if (p.ovf[c])
+			b->hb[c].s[0] |= BW_HS_OVERFLOW;
+	}
+	placed_free(&p);
+	return 0;
+}
+
+static int place_v6(struct build *b)
+{
+	struct placed p;
+	int rc;
+
+	rc = cuckoo_place(&p, b->bvals, b->nbkts, 2, 0.8, v6b_hash2);
+	if (rc)
+		return rc;
+	b->bcells = calloc(p.nb, sizeof(*b->bcells));
+	b->nbcells = p.nb;
+	for (size_t c = 0; b->bcells && c < p.nb; c++) {
+		for (int k = 0; k < 2; k++)
+			if (p.slot[c * 2 + k])
+				b->bcells[c].s[k] = b->bvals[p.slot[c * 2 + k] - 1];
+		b->bcells[c].flags = p.ovf[c] ? BW_HS_OVERFLOW : 0;
+	}
+	placed_free(&p);
+	if (!b->bcells)
+		return -ENOMEM;
+	if (!b->npfx)
+		return 0;
+	rc = cuckoo_place(&p, b->pslots, b->npfx, 2, 0.8, v6p_hash2);
+	if (rc)
+		return rc;
+	b->pcells = calloc(p.nb, sizeof(*b->pcells));
+	b->npcells = p.nb;
+	for (size_t c = 0; b->pcells && c < p.nb; c++) {
+		for (int k = 0; k < 2; k++)
+			if (p.slot[c * 2 + k])
+				b->pcells[c].s[k] = b->pslots[p.slot[c * 2 + k] - 1];
+		b->pcells[c].flags = p.ovf[c] ? BW_HS_OVERFLOW : 0;
+	}
+	placed_free(&p);
+	return b->pcells ? 0 : -ENOMEM;
+}
+
+#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
+
+/* Distinct /24s holding a prefix of length 25..thr-1 (e sorted by length). */
+static size_t groups_needed(const struct ent4 *e, size_t n, unsigned int thr, __u8 *seen)
+{
+	size_t g = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		__u32 s24 = e[i].ip >> 8;
+
+		if (e[i].len < 25 || e[i].len >= thr)
+			continue;
+		if (!(seen[s24 >> 3] & (1u << (s24 & 7)))) {
+			seen[s24 >> 3] |= (__u8)(1u << (s24 & 7));
+			g++;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		seen[e[i].ip >> 11] = 0;
+	return g;
+}
+
+/*
+ * /25-/31 need a 256-entry group per /24, and there are at most
+ * BW_T8_GROUPS_MAX groups. The longest of them are cheaper as host
+ * entries anyway (a /29 is 8 hosts): expand /29-/31 always, and shorter
+ * ones down to /25 (128 hosts) while the groups would not fit.
+ */
+static int expand_to_hosts(struct ent4 **pe, size_t *pn, char *err, size_t errlen)
+{
+	struct ent4 *e = *pe, *ne;
+	size_t n = *pn, extra = 0, k;
+	unsigned int thr = 29;
+	__u8 *seen = calloc(1u << 21, 1);
+
+	if (!seen) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	while (thr > 25 && groups_needed(e, n, thr, seen) > BW_T8_GROUPS_MAX)
+		thr--;
+	free(seen);
+	for (size_t i = 0; i < n; i++)
+		if (e[i].len >= thr && e[i].len < 32)
+			extra += (1u << (32 - e[i].len)) - 1;
+	if (!extra)
+		return 0;
+	ne = realloc(e, (n + extra) * sizeof(*e));
+	if (!ne) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	e = ne;
+	k = n;
+	for (size_t i = 0; i < n; i++) {
+		__u32 cnt;
+
+		if (e[i].len < thr || e[i].len >= 32)
+			continue;
+		cnt = 1u << (32 - e[i].len);
+		for (__u32 x = 1; x < cnt; x++)
+			e[k++] = (struct ent4){ .ip = e[i].ip + x, .len = 32, .id = e[i].id };
+		e[i].len = 32;
+	}
+	*pe = e;
+	*pn = k;
+	return 0;
+}
+
+static int build_v4(struct build *b, struct ent4 **pe, size_t n, char *err, size_t errlen)
+{
+	size_t i, j, start, nh = 0, gcap = 0;
+	struct ent4 *e;
+	int rc = -1;
+
+	b->any_v4 = n > 0;
+	if (!n)
+		return 0;
+	if (expand_to_hosts(pe, &n, err, errlen))
+		return -1;
+	e = *pe;
+	b->t24 = calloc((size_t)1 << 24, sizeof(*b->t24));
+	if (!b->t24)
+		FAIL("out of memory (tbl24)");
+	qsort(e, n, sizeof(*e), ent4_cmp_len);
+
+	/* Lengths 0-24 paint tbl24 ranges, shortest first; OR-ing masks keeps
+	 * every covering list. A memo saves the class lookup in long runs. */
+	for (i = 0; i < n && e[i].len <= 24; i++) {
+		__u32 first = e[i].ip >> 8, cnt = 1u << (24 - e[i].len);
+		__u64 bit = 1ull << e[i].id;
+		__u16 last_old = 0xffff, last_new = 0;
+
+		for (__u32 x = first; x < first + cnt; x++) {
+			if (b->t24[x] != last_old) {
+				last_old = b->t24[x];
+				last_new = class_of(b->cls, b->cls->mask[last_old] | bit);
+			}
+			b->t24[x] = last_new;
+		}
+	}
+	if (b->cls->full)
+		FAIL("more than %u distinct list combinations", BW_CLASS_MAX);
+
+	/* /25-/31: one 256-entry group per /24 that has any. */
+	start = i;
+	for (j = start; j < n && e[j].len < 32; j++)
+		;
+	qsort(e + start, j - start, sizeof(*e), ent4_cmp_grp);
+	for (i = start; i < j;) {
+		__u32 s24 = e[i].ip >> 8;
+		struct bw_t8_group *g;
+
+		if (b->ngroups >= BW_T8_GROUPS_MAX)
+			FAIL("more than %u IPv4 /24s hold /25-/31 prefixes", BW_T8_GROUPS_MAX);
+		if (b->ngroups == gcap) {
+			size_t cap = gcap ? gcap * 2 : 16;
+			struct bw_t8_group *ng = realloc(b->groups, cap * sizeof(*ng));
+
+			if (!ng)
+				FAIL("out of memory (tbl8)");
+			b->groups = ng;
+			gcap = cap;
+		}
+		g = &b->groups[b->ngroups];
+		for (int k = 0; k < 256; k++)
+			g->e[k] = b->t24[s24];
+		for (; i < j && e[i].ip >> 8 == s24; i++) {
+			__u32 lo = e[i].ip & 255, cnt = 1u << (32 - e[i].len);
+			__u64 bit = 1ull << e[i].id;
+
+			for (__u32 x = lo; x < lo + cnt && x < 256; x++)
+				g->e[x] = class_of(b->cls, b->cls->mask[g->e[x]] | bit);
+		}
+		b->t24[s24] = (__u16)(BW_T24_GROUP | b->ngroups);
+		b->ngroups++;
+	}
+	if (b->cls->full)
+		FAIL("more than %u distinct list combinations", BW_CLASS_MAX);
+
+	/* /32: exact hash; merge duplicates, add what covers them. */
+	b->hkeys = malloc((n - j + 1) * sizeof(*b->hkeys));
+	b->hvals = malloc((n - j + 1) * sizeof(*b->hvals));
+	if (!b->hkeys || !b->hvals)
+		FAIL("out of memory (hosts)");
+	for (i = j; i < n;) {
+		__u32 ip = e[i].ip;
+		__u16 t = b->t24[ip >> 8], base;
+		__u64 own = 0;
+
+		for (; i < n && e[i].ip == ip; i++)
+			own |= 1ull << e[i].id;
+		base = (t & BW_T24_GROUP) ? b->groups[t & BW_T24_INDEX].e[ip & 255] : (t & BW_T24_INDEX);
+		b->hkeys[nh] = ip;
+		b->hvals[nh++] = class_of(b->cls, b->cls->mask[base] | own);
+		b->t24[ip >> 8] |= BW_T24_HOST;
+	}
+	b->nhosts = nh;
+	if (b->cls->full)
+		FAIL("more than %u distinct list combinations", BW_CLASS_MAX);
+	if (nh && place_hosts(b))
+		FAIL("cannot place %zu IPv4 host entries", nh);
+	rc = 0;
+out:
+	return rc;
+}
+
+static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t errlen)
+{
+	struct bkt_tab bt = {};
+	struct pfx_tab pt = {};
+	size_t i, u = 0, k;
+	int rc = -1;
+
+	if (!n)
+		return 0;
+	qsort(e, n, sizeof(*e), ent6_cmp);
+	for (i = 0; i < n; i++) {              /* merge duplicates */
+		if (u && e[u - 1].k.len == e[i].k.len && !memcmp(e[u - 1].k.addr, e[i].k.addr, 16))
+			e[u - 1].mask |= e[i].mask;
+		else
+			e[u++] = e[i];
+	}
+	n = u;
+	if (pfx_build(&pt, e, n))
+		FAIL("out of memory (ipv6)");
+	for (i = 0; i < n; i++) {
+		__u32 top = (__u32)e[i].k.addr[0] << 24 | (__u32)e[i].k.addr[1] << 16 |
+			    (__u32)e[i].k.addr[2] << 8 | e[i].k.addr[3];
+		struct bkt *bk;
+
+		if (e[i].k.len <= 32) {
+			__u64 cnt = 1ull << (32 - e[i].k.len);
+
+			for (__u64 x = top; x < (__u64)top + cnt; x++) {
+				bk = bkt_get(&bt, (__u32)x, true);
+				if (!bk)
+					FAIL("out of memory (ipv6 buckets)");
+				bk->mask |= e[i].mask;
+			}
+			if (bt.n > BW_V6_BUCKETS_MAX)
+				FAIL("IPv6 prefixes expand to more than %u /32 buckets", BW_V6_BUCKETS_MAX);
+			continue;
+		}
+		bk = bkt_get(&bt, top, true);
+		if (!bk)
+			FAIL("out of memory (ipv6 buckets)");
+		/* Full mask: own, the bucket's <= /32, every shorter covering one. */
+		e[i].mask |= bk->mask;
+		for (unsigned int l = 33; l < e[i].k.len; l++) {
+			struct v6key ck;
+			const struct ent6 *c;
+
+			if (!(bk->lens[(l - 33) / 64] >> ((l - 33) % 64) & 1))
+				continue;
+			ck.len = l;
+			memcpy(ck.addr, e[i].k.addr, 16);
+			mask_addr(ck.addr, l);
+			c = pfx_find(&pt, &ck);
+			if (c)
+				e[i].mask |= c->mask;
+		}
+		bk->lens[(e[i].k.len - 33) / 64] |= 1ull << ((e[i].k.len - 33) % 64);
+		pfx_insert(&pt, i);
+		b->npfx++;
+	}
+	b->pslots = calloc(b->npfx + 1, sizeof(*b->pslots));
+	b->bvals = calloc(bt.n + 1, sizeof(*b->bvals));
+	if (!b->pslots || !b->bvals)
+		FAIL("out of memory (ipv6)");
+	for (i = 0, k = 0; i < n; i++) {
+		struct bw_v6_pslot *ps = &b->pslots[k];
+		__u64 hi = 0, lo = 0;
+
+		if (e[i].k.len <= 32)
+			continue;
+		for (int x = 0; x < 8; x++) {
+			hi = hi << 8 | e[i].k.addr[x];
+			lo = lo << 8 | e[i].k.addr[8 + x];
+		}
+		ps->hi = hi;
+		ps->lo = lo;
+		ps->len = (__u8)e[i].k.len;
+		ps->used = 1;
+		ps->cls = class_of(b->cls, e[i].mask);
+		k++;
+	}
+	for (i = 0, k = 0; i < bt.cap; i++) {
+		if (!bt.e[i].used)
+			continue;
+		b->bvals[k].top = bt.e[i].top;
+		b->bvals[k].used = 1;
+		b->bvals[k].cls = class_of(b->cls, bt.e[i].mask);
+		b->bvals[k].lens[0] = bt.e[i].lens[0];
+		b->bvals[k++].lens[1] = bt.e[i].lens[1];
+	}
+	b->nbkts = k;
+	if (b->cls->full)
+		FAIL("more than %u distinct list combinations", BW_CLASS_MAX);
+	if (place_v6(b))
+		FAIL("cannot place %zu IPv6 buckets and %zu prefixes", b->nbkts, b->npfx);
+	rc = 0;
+out:
+	free(bt.e);
+	free(pt.slot);
+	return rc;
+}
+
+/* Splits the lists into v4 and v6 entries and builds both. */
+static int build_all(struct build *b, const struct bw_list_def *lists, size_t n,
+		     struct bw_ltable_stats *st, char *err, size_t errlen)
+{
+	size_t n4 = 0, n6 = 0, total = 0;
+	struct ent4 *e4 = NULL;
+	struct ent6 *e6 = NULL;
+	int rc = -1;
+
+	b->cls = calloc(1, sizeof(*b->cls));
+	if (!b->cls)
+		FAIL("out of memory");
+	b->cls->n = 1;                 /* class 0: no list */
+	for (size_t l = 0; l < n; l++) {
+		if (lists[l].id >= BW_LISTS_MAX)
+			FAIL("list %s: id %u out of range (0-%u)", lists[l].name, lists[l].id, BW_LISTS_MAX - 1);
+		if (lists[l].action == BW_LACT_NONE || lists[l].action >= BW_LACT__MAX)
+			FAIL("list %s: no valid action", lists[l].name);
+		b->cls->list_action[lists[l].id] = lists[l].action;
+		total += lists[l].set ? lists[l].set->n : 0;
+	}
+	e4 = malloc((total + 1) * sizeof(*e4));
+	e6 = malloc((total + 1) * sizeof(*e6));
+	if (!e4 || !e6)
+		FAIL("out of memory");
+	for (size_t l = 0; l < n; l++) {
+		const struct bw_prefix_set *s = lists[l].set;
+
+		for (size_t i = 0; s && i < s->n; i++) {
+			const struct bw_lpm_key *k = &s->keys[i];
+			struct bw_addr a;
+
+			memcpy(a.b, k->addr, 16);
+			if (k->prefixlen >= 96 && bw_addr_is_v4(&a)) {
+				e4[n4].ip = (__u32)k->addr[12] << 24 | (__u32)k->addr[13] << 16 |
+					    (__u32)k->addr[14] << 8 | k->addr[15];
+				e4[n4].len = (__u8)(k->prefixlen - 96);
+				e4[n4].ip &= e4[n4].len ? ~0u << (32 - e4[n4].len) : 0;
+				e4[n4++].id = (__u8)lists[l].id;
+				continue;
+			}
+			if (k->prefixlen < BW_V6_SHORTEST || k->prefixlen > 128) {
+				char p[BW_PREFIX_STRLEN];
+
+				bw_format_prefix(k, p, sizeof(p));
+				FAIL("list %s: %s: IPv6 prefixes shorter than /%d are not supported",
+				     lists[l].name, p, BW_V6_SHORTEST);
+			}
+			e6[n6].k.len = k->prefixlen;
+			memcpy(e6[n6].k.addr, k->addr, 16);
+			mask_addr(e6[n6].k.addr, k->prefixlen);
+			e6[n6++].mask = 1ull << lists[l].id;
+		}
+	}
+	st->v4_prefixes = n4;
+	st->v6_prefixes = n6;
+	if (build_v4(b, &e4, n4, err, errlen) || build_v6(b, e6, n6, err, errlen))
+		goto out;
+	rc = 0;
+out:
+	free(e4);
+	free(e6);
+	return rc;
+}
+
+/* ---- writing a generation ---- */
+
+static int new_inner(enum bpf_map_type type, const char *name, __u32 ksz, __u32 vsz,
+		     size_t max, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o,
+		    .map_flags = type == BPF_MAP_TYPE_ARRAY ? BPF_F_INNER_MAP : 0);
+	int fd;
+
+	if (max < 1)
+		max = 1;
+	if (type == BPF_MAP_TYPE_HASH)
+		max += max / 8 + 64;   /* room for the per-CPU free lists */
+	fd = bpf_map_create(type, name, ksz, vsz, (__u32)max, &o);
+	if (fd < 0)
+		snprintf(err, errlen, "creating %s (%zu entries): %s", name, max, strerror(errno));
+	return fd;
+}
+
+/* Batched writes: one syscall per many entries. */
+static int put_batch(int fd, const void *keys, const void *vals, size_t ksz, size_t vsz,
+		     size_t n, const char *what, char *err, size_t errlen)
+{
+	const size_t step = 65536;
+
+	for (size_t i = 0; i < n; i += step) {
+		__u32 cnt = (__u32)(n - i < step ? n - i : step);
+
+		if (bpf_map_update_batch(fd, (const char *)keys + i * ksz,
+					 (const char *)vals + i * vsz, &cnt, NULL)) {
+			snprintf(err, errlen, "writing %s: %s", what, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int put_slot(int outer, __u32 gen, int inner, const char *what, char *err, size_t errlen)
+{
+	if (inner >= 0) {
+		if (bpf_map_update_elem(outer, &gen, &inner, BPF_ANY)) {
+			snprintf(err, errlen, "installing %s: %s", what, strerror(errno));
+			return -1;
+		}
+	} else if (bpf_map_delete_elem(outer, &gen) && errno != ENOENT) {
+		snprintf(err, errlen, "clearing %s: %s", what, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *lists,
+		    size_t n, struct bw_ltable_stats *st, char *err, size_t errlen)
+{
+	int t24 = -1, t8 = -1, host = -1, bkt = -1, pfx = -1, rc = -1;
+	struct bw_list_class *cv = NULL;
+	struct bw_lstate ls = {};
+	struct build b = {};
+	__u32 zero = 0, gen, *ck = NULL, *keys = NULL;
+	double t0 = now_ms(), t1;
+
+	memset(st, 0, sizeof(*st));
+	if (bpf_map_lookup_elem(fds->lstate, &zero, &ls))
+		FAIL("reading %s: %s", BW_MAP_LSTATE, strerror(errno));
+	gen = (ls.gen & 1) ^ 1;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (lists[i].id == lists[j].id)
+				FAIL("lists %s and %s share id %u", lists[i].name, lists[j].name, lists[i].id);
+	if (build_all(&b, lists, n, st, err, errlen))
+		goto out;
+	t1 = now_ms();
+	st->build_ms = t1 - t0;
+
+	/* Everything below writes only the generation the datapath does not
+	 * read, until the single write of ls.gen at the end. */
+	if (b.any_v4) {
+		size_t nz = 0;
+
+		keys = malloc(BW_T24_CHUNKS * sizeof(*keys));
+		if (!keys)
+			FAIL("out of memory");
+		/* Compact the non-empty chunks in place (a fresh array reads 0). */
+		for (__u32 c = 0; c < BW_T24_CHUNKS; c++) {
+			const __u16 *src = &b.t24[(size_t)c * BW_T24_PER_CHUNK];
+			bool used = false;
+
+			for (int k = 0; k < BW_T24_PER_CHUNK && !used; k++)
+				used = src[k] != 0;
+			if (!used)
+				continue;
+			memmove(&b.t24[nz * BW_T24_PER_CHUNK], src, sizeof(struct bw_t24_chunk));
+			keys[nz++] = c;
+		}
+		t24 = new_inner(BPF_MAP_TYPE_ARRAY, "bw_t24_gen", 4, sizeof(struct bw_t24_chunk),
+				BW_T24_CHUNKS, err, errlen);
+		if (t24 < 0 || put_batch(t24, keys, b.t24, 4, sizeof(struct bw_t24_chunk), nz,
+					 "tbl24", err, errlen))
+			goto out;
+		st->map_bytes += (size_t)BW_T24_CHUNKS * sizeof(struct bw_t24_chunk);
+		if (b.ngroups) {
+			for (__u32 g = 0; g < b.ngroups; g++)
+				keys[g] = g;
+			t8 = new_inner(BPF_MAP_TYPE_ARRAY, "bw_t8_gen", 4, sizeof(struct bw_t8_group),
+				       b.ngroups, err, errlen);
+			if (t8 < 0 || put_batch(t8, keys, b.groups, 4, sizeof(struct bw_t8_group),
+						b.ngroups, "tbl8", err, errlen))
+				goto out;
+			st->map_bytes += b.ngroups * sizeof(struct bw_t8_group);
+		}
+		if (b.nhosts) {
+			__u32 *hk = malloc(b.nhb * sizeof(*hk));
+
+			for (size_t i = 0; hk && i < b.nhb; i++)
+				hk[i] = (__u32)i;
+			host = hk ? new_inner(BPF_MAP_TYPE_ARRAY, "bw_host_gen", 4,
+					      sizeof(struct bw_host_bucket), b.nhb, err, errlen) : -1;
+			if (!hk)
+				snprintf(err, errlen, "out of memory");
+			if (host < 0 || put_batch(host, hk, b.hb, 4, sizeof(struct bw_host_bucket),
+						  b.nhb, "ipv4 hosts", err, errlen)) {
+				free(hk);
+				goto out;
+			}
+			free(hk);
+			st->map_bytes += b.nhb * sizeof(struct bw_host_bucket);
+		}
+	}
+	if (b.nbcells || b.npcells) {
+		size_t nk = b.nbcells > b.npcells ? b.nbcells : b.npcells;
+
+		free(keys);
+		keys = malloc(nk * sizeof(*keys));
+		if (!keys)
+			FAIL("out of memory");
+		for (size_t i = 0; i < nk; i++)
+			keys[i] = (__u32)i;
+	}
+	if (b.nbcells) {
+		bkt = new_inner(BPF_MAP_TYPE_ARRAY, "bw_v6b_gen", 4, sizeof(struct bw_v6b_cell),
+				b.nbcells, err, errlen);
+		if (bkt < 0 || put_batch(bkt, keys, b.bcells, 4, sizeof(struct bw_v6b_cell),
+					 b.nbcells, "ipv6 buckets", err, errlen))
+			goto out;
+		st->map_bytes += b.nbcells * sizeof(struct bw_v6b_cell);
+	}
+	if (b.npcells) {
+		pfx = new_inner(BPF_MAP_TYPE_ARRAY, "bw_v6p_gen", 4, sizeof(struct bw_v6p_cell),
+				b.npcells, err, errlen);
+		if (pfx < 0 || put_batch(pfx, keys, b.pcells, 4, sizeof(struct bw_v6p_cell),
+					 b.npcells, "ipv6 prefixes", err, errlen))
+			goto out;
+		st->map_bytes += b.npcells * sizeof(struct bw_v6p_cell);
+	}
+
+	/* Classes of the new generation. */
+	ck = malloc(b.cls->n * sizeof(*ck));
+	cv = calloc(b.cls->n, sizeof(*cv));
+	if (!ck || !cv)
+		FAIL("out of memory");
+	for (__u32 i = 0; i < b.cls->n; i++) {
+		ck[i] = gen * BW_CLASS_MAX + i;
+		cv[i].mask = b.cls->mask[i];
+		cv[i].action = b.cls->action[i];
+	}
+	if (put_batch(fds->lclass, ck, cv, 4, sizeof(*cv), b.cls->n, "classes", err, errlen))
+		goto out;
+	st->map_bytes += 2 * BW_CLASS_MAX * sizeof(*cv);
+
+	if (put_slot(fds->v4t24, gen, t24, "tbl24", err, errlen) ||
+	    put_slot(fds->v4t8, gen, t8, "tbl8", err, errlen) ||
+	    put_slot(fds->v4host, gen, host, "ipv4 hosts", err, errlen) ||
+	    put_slot(fds->v6bkt, gen, bkt, "ipv6 buckets", err, errlen) ||
+	    put_slot(fds->v6pfx, gen, pfx, "ipv6 prefixes", err, errlen))
+		goto out;
+
+	/* The flip. The old generation stays installed until the next apply
+	 * overwrites it: packets that read the old gen keep working. */
+	if (bpf_map_lookup_elem(fds->lstate, &zero, &ls))
+		FAIL("reading %s: %s", BW_MAP_LSTATE, strerror(errno));
+	ls.gen = gen;
+	ls.seq++;
+	ls.host_mask[gen] = b.nhb ? (__u32)(b.nhb - 1) : 0;
+	ls.v6b_mask[gen] = b.nbcells ? (__u32)(b.nbcells - 1) : 0;
+	ls.v6p_mask[gen] = b.npcells ? (__u32)(b.npcells - 1) : 0;
+	if (bpf_map_update_elem(fds->lstate, &zero, &ls, BPF_ANY))
+		FAIL("switching generation: %s", strerror(errno));
+
+	/* List names for the CLI (not read by the datapath). */
+	for (__u32 id = 0; id < BW_LISTS_MAX; id++) {
+		struct bw_list_info info = {};
+
+		for (size_t i = 0; i < n; i++) {
+			if (lists[i].id != id)
+				continue;
+			info.used = 1;
+			snprintf(info.name, sizeof(info.name), "%s", lists[i].name);
+			info.category = lists[i].category;
+			info.action = lists[i].action;
+			info.prefixes = lists[i].set ? (__u32)lists[i].set->n : 0;
+			info.loaded_sec = (__u64)time(NULL);
+		}
+		bpf_map_update_elem(fds->lists, &id, &info, BPF_ANY);
+	}
+	st->v4_hosts = b.nhosts;
+	st->t8_groups = b.ngroups;
+	st->v6_buckets = b.nbkts;
+	st->v6_long = b.npfx;
+	st->classes = b.cls->n;
+	st->gen = gen;
+	st->write_ms = now_ms() - t1;
+	rc = 0;
+out:
+	/* The outer maps hold their own references. */
+	if (t24 >= 0) close(t24);
+	if (t8 >= 0) close(t8);
+	if (host >= 0) close(host);
+	if (bkt >= 0) close(bkt);
+	if (pfx >= 0) close(pfx);
+	free(keys);
+	free(ck);
+	free(cv);
+	build_free(&b);
+	return rc;
+}
+
+int bw_ltable_release_old(const struct bw_ltable_fds *fds, char *err, size_t errlen)
+{
+	struct bw_lstate ls;
+	__u32 zero = 0, old;
+
+	if (bpf_map_lookup_elem(fds->lstate, &zero, &ls)) {
+		snprintf(err, errlen, "reading %s: %s", BW_MAP_LSTATE, strerror(errno));
+		return -1;
+	}
+	old = (ls.gen & 1) ^ 1;
+	return put_slot(fds->v4t24, old, -1, "tbl24", err, errlen) ||
+	       put_slot(fds->v4t8, old, -1, "tbl8", err, errlen) ||
+	       put_slot(fds->v4host, old, -1, "ipv4 hosts", err, errlen) ||
+	       put_slot(fds->v6bkt, old, -1, "ipv6 buckets", err, errlen) ||
+	       put_slot(fds->v6pfx, old, -1, "ipv6 prefixes", err, errlen) ? -1 : 0;
+}
+
+static bool prefix_contains(const struct bw_lpm_key *k, const struct bw_addr *a)
+{
+	__u8 x[16];
+
+	memcpy(x, a->b, 16);
+	mask_addr(x, k->prefixlen);
+	return !memcmp(x, k->addr, 16);
+}
+
+__u64 bw_ltable_ref_lookup(const struct bw_list_def *lists, size_t n,
+			   const struct bw_addr *addr, __u8 *action)
+{
+	__u64 mask = 0;
+
+	*action = BW_LACT_NONE;
+	for (size_t l = 0; l < n; l++) {
+		const struct bw_prefix_set *s = lists[l].set;
+
+		for (size_t i = 0; s && i < s->n; i++) {
+			if (!prefix_contains(&s->keys[i], addr))
+				continue;
+			mask |= 1ull << lists[l].id;
+			if (lists[l].action > *action)
+				*action = lists[l].action;
+			break;
+		}
+	}
+	return mask;
+}
