@@ -495,11 +495,18 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 		bw_err("writing the datapath config: %s", strerror(errno));
 		return -1;
 	}
-	/* The datapath probes the LPM tries only with this flag. */
-	if ((block->n || allow->n) &&
-	    bw_lstate_flags(d->maps.lstate, BW_LS_F_MANUAL, 0)) {
-		bw_err("writing %s: %s", BW_MAP_LSTATE, strerror(errno));
-		return -1;
+	/* The datapath probes the LPM tries only with this flag: set it when
+	 * files go there or entries are there already (an adopted program's
+	 * maps, edits made with the CLI). */
+	{
+		struct bw_lpm_key k;
+
+		if ((block->n || allow->n || !bpf_map_get_next_key(d->maps.block, NULL, &k) ||
+		     !bpf_map_get_next_key(d->maps.allow, NULL, &k)) &&
+		    bw_lstate_flags(d->maps.lstate, BW_LS_F_MANUAL, 0)) {
+			bw_err("writing %s: %s", BW_MAP_LSTATE, strerror(errno));
+			return -1;
+		}
 	}
 	if (sync_lists(d->maps.block, block, "blocklist") ||
 	    sync_lists(d->maps.allow, allow, "allowlist"))
