@@ -351,6 +351,82 @@ static void test_expired_verdicts_ignored(void)
 	}
 }
 
+/* Every HTTP request start updates the source's stats; the reference
+ * recomputes them from the timestamps the datapath recorded. */
+static void test_src_stats_welford(void)
+{
+	struct bw_config c = { .http_ports = { 80 }, .sample_cap = 256, .flags = BW_CFG_F_SAMPLING };
+	struct tcp_spec s = { .src = "2001:db8::77", .dst = "2001:db8::10", .flags = 0x18,
+			      .payload = GET_REQ };
+	int fd = bpf_map__fd(skel->maps.bw_srcstats);
+	struct bw_src_stats st, ref = {};
+	__u64 prev = 0;
+	struct bw_addr a;
+	char err[64];
+	__u32 zero = 0;
+	__u8 in[512];
+	size_t n = build(in, &s);
+
+	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &c, BPF_ANY);
+	bw_parse_addr(s.src, &a, err, sizeof(err));
+	for (int i = 0; i < 6; i++) {
+		CHECK_EQ(run(in, n, NULL, NULL), XDP_PASS);
+		CHECK_EQ(bpf_map_lookup_elem(fd, &a, &st), 0);
+		if (i == 0) {
+			ref.count = 1;
+			ref.first_ns = ref.last_ns = st.last_ns;
+		} else {
+			__u64 x = (st.last_ns - prev) / 1000;
+
+			if (x > BW_IAT_CAP_US)
+				x = BW_IAT_CAP_US;
+			ref.count++;
+			ref.last_ns = st.last_ns;
+			bw_welford_step(&ref.iat_mean_us, &ref.iat_m2, x, ref.count - 1);
+		}
+		prev = st.last_ns;
+		usleep(2000 + 3000 * (i & 1));       /* uneven gaps: variance > 0 */
+	}
+	CHECK_EQ(st.count, 6);
+	CHECK_EQ(st.first_ns, ref.first_ns);
+	CHECK_EQ(st.iat_mean_us, ref.iat_mean_us);
+	CHECK_EQ(st.iat_m2, ref.iat_m2);
+	CHECK(st.iat_mean_us >= 2000);
+	CHECK(st.iat_m2 > 0);
+	/* A TCP segment that is not a request start does not count. */
+	s.payload = NULL;
+	n = build(in, &s);
+	run(in, n, NULL, NULL);
+	bpf_map_lookup_elem(fd, &a, &st);
+	CHECK_EQ(st.count, 6);
+	ring_buffer__consume(rb);
+}
+
+static void test_welford_reference(void)
+{
+	/* Integer Welford against the two-pass mean and variance. */
+	static const __u64 xs[] = { 1000, 3000, 2000, 5000, 4000, 1000, 6000 };
+	__u64 mean = 0, m2 = 0, sum = 0;
+	double m, v = 0;
+	size_t n = sizeof(xs) / sizeof(*xs);
+
+	for (size_t i = 0; i < n; i++) {
+		bw_welford_step(&mean, &m2, xs[i], i + 1);
+		sum += xs[i];
+	}
+	m = (double)sum / (double)n;
+	for (size_t i = 0; i < n; i++)
+		v += ((double)xs[i] - m) * ((double)xs[i] - m);
+	CHECK(mean + 1 >= (__u64)m && mean <= (__u64)m + 1);
+	/* Truncating divisions: within 1 % of the exact M2. */
+	CHECK((double)m2 > v * 0.99 && (double)m2 < v * 1.01);
+	/* Saturation instead of wrap-around. */
+	mean = 0;
+	m2 = ~0ull - 5;
+	bw_welford_step(&mean, &m2, BW_IAT_CAP_US, 2);
+	CHECK_EQ(m2, ~0ull);
+}
+
 int main(void)
 {
 	struct bpf_map *m;
@@ -379,6 +455,8 @@ int main(void)
 	RUN(test_rate_limit);
 	RUN(test_monitor_samples_with_sampling_off);
 	RUN(test_expired_verdicts_ignored);
+	RUN(test_src_stats_welford);
+	RUN(test_welford_reference);
 	ring_buffer__free(rb);
 	botwall_bpf__destroy(skel);
 	return CHECK_EXIT();
