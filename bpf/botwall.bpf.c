@@ -866,6 +866,32 @@ static __always_inline void sample(struct xdp_md *ctx, const struct pkt *p,
 	s->ttl = p->ttl;
 	s->tcp_flags = ((__u8 *)th)[13];
 	s->list_action = list_action;
+	s->established = 0;
+	{
+		/* Seen from the local socket: remote = packet source. */
+		struct bpf_sock_tuple t = {};
+		struct bpf_sock *sk;
+		__u32 tlen;
+
+		if (p->family == 4) {
+			__builtin_memcpy(&t.ipv4.saddr, &p->saddr.b[12], 4);
+			__builtin_memcpy(&t.ipv4.daddr, &p->daddr.b[12], 4);
+			t.ipv4.sport = th->source;
+			t.ipv4.dport = th->dest;
+			tlen = sizeof(t.ipv4);
+		} else {
+			__builtin_memcpy(t.ipv6.saddr, p->saddr.b, 16);
+			__builtin_memcpy(t.ipv6.daddr, p->daddr.b, 16);
+			t.ipv6.sport = th->source;
+			t.ipv6.dport = th->dest;
+			tlen = sizeof(t.ipv6);
+		}
+		sk = bpf_skc_lookup_tcp(ctx, &t, tlen, BPF_F_CURRENT_NETNS, 0);
+		if (sk) {
+			s->established = sk->state == BPF_TCP_ESTABLISHED;
+			bpf_sk_release(sk);
+		}
+	}
 	__builtin_memset(s->pad, 0, sizeof(s->pad));
 	s->list_mask = list_mask;
 	bpf_ringbuf_submit(s, 0);

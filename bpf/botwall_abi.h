@@ -192,7 +192,9 @@ struct bw_sample {
 	__u8 ttl;             /* IPv4 TTL / IPv6 hop limit                */
 	__u8 tcp_flags;       /* FIN=0x01 SYN=0x02 RST=0x04 PSH=0x08 ACK=0x10 */
 	__u8 list_action;     /* enum bw_list_action of the matched lists */
-	__u8 pad[4];
+	__u8 established;     /* 1: a local socket has this 4-tuple ESTABLISHED
+	                       * (bpf_skc_lookup_tcp): not a spoofed lone packet */
+	__u8 pad[3];
 	__u64 list_mask;      /* bit i: the source is in list id i        */
 	__u8 payload[BW_SAMPLE_CAP];
 };

@@ -13,6 +13,8 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -207,7 +209,15 @@ static void verdict(const char *addr, __u8 action, __u32 rate, __u64 expires_ns)
 }
 
 static int samples;
-static int on_sample(void *c, void *d, size_t l) { (void)c; (void)d; (void)l; samples++; return 0; }
+static struct bw_sample last;
+static int on_sample(void *c, void *d, size_t l)
+{
+	(void)c;
+	if (l >= offsetof(struct bw_sample, payload))
+		memcpy(&last, d, offsetof(struct bw_sample, payload));
+	samples++;
+	return 0;
+}
 static struct ring_buffer *rb;
 
 static void check_rst(const struct tcp_spec *s)
@@ -427,6 +437,64 @@ static void test_welford_reference(void)
 	CHECK_EQ(m2, ~0ull);
 }
 
+/* A request on a real established loopback connection is flagged; the same
+ * request from another port (no socket) is not. */
+static void test_established_flag(void)
+{
+	struct bw_config c = { .http_ports = { 0 }, .sample_cap = 256, .flags = BW_CFG_F_SAMPLING };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	int lfd, cfd, afd;
+	__u16 sport, dport;
+	__u32 zero = 0;
+	__u8 in[512];
+	size_t n;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || cfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 1) ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &sl) ||
+	    connect(cfd, (struct sockaddr *)&sa, sizeof(sa))) {
+		printf("  loopback sockets: %s\n", strerror(errno));
+		CHECK(0);
+		return;
+	}
+	afd = accept(lfd, NULL, NULL);
+	dport = ntohs(sa.sin_port);
+	sl = sizeof(sa);
+	getsockname(cfd, (struct sockaddr *)&sa, &sl);
+	sport = ntohs(sa.sin_port);
+	c.http_ports[0] = dport;
+	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &c, BPF_ANY);
+
+	{
+		struct tcp_spec s = { .src = "127.0.0.1", .dst = "127.0.0.1", .flags = 0x18,
+				      .payload = GET_REQ };
+		struct tcphdr *th;
+
+		n = build(in, &s);
+		th = (struct tcphdr *)(in + 14 + 20);
+		th->source = htons(sport);
+		th->dest = htons(dport);
+		ring_buffer__consume(rb);
+		samples = 0;
+		CHECK_EQ(run(in, n, NULL, NULL), XDP_PASS);
+		ring_buffer__consume(rb);
+		CHECK_EQ(samples, 1);
+		CHECK_EQ(last.established, 1);
+		th->source = htons((__u16)(sport ^ 0x5a5a));   /* no such connection */
+		samples = 0;
+		CHECK_EQ(run(in, n, NULL, NULL), XDP_PASS);
+		ring_buffer__consume(rb);
+		CHECK_EQ(samples, 1);
+		CHECK_EQ(last.established, 0);
+	}
+	if (afd >= 0)
+		close(afd);
+	close(cfd);
+	close(lfd);
+}
+
 int main(void)
 {
 	struct bpf_map *m;
@@ -457,6 +525,7 @@ int main(void)
 	RUN(test_expired_verdicts_ignored);
 	RUN(test_src_stats_welford);
 	RUN(test_welford_reference);
+	RUN(test_established_flag);
 	ring_buffer__free(rb);
 	botwall_bpf__destroy(skel);
 	return CHECK_EXIT();
