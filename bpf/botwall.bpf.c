@@ -65,6 +65,14 @@ struct {
 } bw_ratelim SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BW_SRCSTATS_MAX);
+	__type(key, struct bw_addr);
+	__type(value, struct bw_src_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_srcstats SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, BW_RINGBUF_BYTES);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -760,6 +768,35 @@ __attribute__((noinline)) int bw_send_rst(struct xdp_md *ctx, __u32 l3, __u32 l4
 	return XDP_TX;
 }
 
+
+/* Per-source request statistics (bw_src_stats in botwall_abi.h). The
+ * address comes as its two raw (network order) halves. */
+__attribute__((noinline)) int bw_src_stats_update(__u64 a0, __u64 a1, __u64 now)
+{
+	struct bw_src_stats *st, fresh = {};
+	struct bw_addr key;
+	__u64 x;
+
+	__builtin_memcpy(key.b, &a0, 8);
+	__builtin_memcpy(&key.b[8], &a1, 8);
+	st = bpf_map_lookup_elem(&bw_srcstats, &key);
+	if (!st) {
+		fresh.count = 1;
+		fresh.first_ns = now;
+		fresh.last_ns = now;
+		bpf_map_update_elem(&bw_srcstats, &key, &fresh, BPF_ANY);
+		return 0;
+	}
+	x = now > st->last_ns ? (now - st->last_ns) / 1000 : 0;
+	if (x > BW_IAT_CAP_US)
+		x = BW_IAT_CAP_US;
+	st->count++;
+	st->last_ns = now;
+	/* The (count - 1)-th interval. */
+	bw_welford_step(&st->iat_mean_us, &st->iat_m2, x, st->count - 1);
+	return 0;
+}
+
 static __always_inline int is_watched_port(const struct bw_config *cfg, __u16 port)
 {
 	int i;
@@ -845,6 +882,32 @@ static __always_inline void sample(struct xdp_md *ctx, const struct pkt *p,
 	s->ttl = p->ttl;
 	s->tcp_flags = ((__u8 *)th)[13];
 	s->list_action = list_action;
+	s->established = 0;
+	{
+		/* Seen from the local socket: remote = packet source. */
+		struct bpf_sock_tuple t = {};
+		struct bpf_sock *sk;
+		__u32 tlen;
+
+		if (p->family == 4) {
+			__builtin_memcpy(&t.ipv4.saddr, &p->saddr.b[12], 4);
+			__builtin_memcpy(&t.ipv4.daddr, &p->daddr.b[12], 4);
+			t.ipv4.sport = th->source;
+			t.ipv4.dport = th->dest;
+			tlen = sizeof(t.ipv4);
+		} else {
+			__builtin_memcpy(t.ipv6.saddr, p->saddr.b, 16);
+			__builtin_memcpy(t.ipv6.daddr, p->daddr.b, 16);
+			t.ipv6.sport = th->source;
+			t.ipv6.dport = th->dest;
+			tlen = sizeof(t.ipv6);
+		}
+		sk = bpf_skc_lookup_tcp(ctx, &t, tlen, BPF_F_CURRENT_NETNS, 0);
+		if (sk) {
+			s->established = sk->state == BPF_TCP_ESTABLISHED;
+			bpf_sk_release(sk);
+		}
+	}
 	__builtin_memset(s->pad, 0, sizeof(s->pad));
 	s->list_mask = list_mask;
 	bpf_ringbuf_submit(s, 0);
@@ -1011,6 +1074,13 @@ int botwall_xdp(struct xdp_md *ctx)
 
 	if (!now)
 		now = bpf_ktime_get_boot_ns();
+	{
+		__u64 a0, a1;
+
+		__builtin_memcpy(&a0, p.saddr.b, 8);
+		__builtin_memcpy(&a1, &p.saddr.b[8], 8);
+		bw_src_stats_update(a0, a1, now);
+	}
 	if ((cfg->flags & BW_CFG_F_SAMPLING) || monitored)
 		sample(ctx, &p, th, payload_off, payload_len, cfg->sample_cap, now,
 		       list_mask, list_action);

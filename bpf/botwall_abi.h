@@ -138,6 +138,46 @@ struct bw_config {
 
 #define BW_CFG_F_SAMPLING 0x1u   /* sampling on; off = filter only */
 
+/*
+ * Per-source request statistics, updated by the datapath on every HTTP
+ * request start on a watched port (not only sampled ones): the behaviour
+ * score needs the timing of every request. Inter-arrival times in
+ * microseconds, capped at BW_IAT_CAP_US; Welford's running mean and M2 in
+ * integer maths (the sample variance is iat_m2 / (count - 2) for count > 2).
+ * Not atomic across CPUs: a source's packets normally land on one CPU.
+ */
+#define BW_MAP_SRCSTATS "bw_srcstats"  /* LRU hash: per-source request stats */
+#define BW_SRCSTATS_MAX (1u << 18)
+#define BW_IAT_CAP_US   3600000000ull  /* one hour */
+
+struct bw_src_stats {
+	__u64 count;         /* HTTP request starts seen                  */
+	__u64 first_ns;      /* CLOCK_BOOTTIME of the first               */
+	__u64 last_ns;       /* CLOCK_BOOTTIME of the latest              */
+	__u64 iat_mean_us;   /* mean inter-arrival time, microseconds     */
+	__u64 iat_m2;        /* Welford M2, microseconds^2, saturating    */
+};
+
+/* One Welford step on the inter-arrival x (us) as the k-th interval (k >= 1),
+ * shared by the datapath and the tests' reference. Unsigned only: BPF on
+ * 6.1 has no signed division. */
+static inline void bw_welford_step(__u64 *mean, __u64 *m2, __u64 x, __u64 k)
+{
+	__u64 d, d2, p;
+
+	if (x >= *mean) {
+		d = x - *mean;
+		*mean += d / k;
+		d2 = x - *mean;
+	} else {
+		d = *mean - x;
+		*mean -= d / k;
+		d2 = *mean - x;
+	}
+	p = d * d2;                          /* d, d2 <= BW_IAT_CAP_US: no overflow */
+	*m2 = *m2 + p < *m2 ? ~0ull : *m2 + p;
+}
+
 /* One sampled HTTP request start, as written into the ring buffer. */
 struct bw_sample {
 	__u64 ts_ns;          /* bpf_ktime_get_boot_ns()                  */
@@ -153,7 +193,9 @@ struct bw_sample {
 	__u8 ttl;             /* IPv4 TTL / IPv6 hop limit                */
 	__u8 tcp_flags;       /* FIN=0x01 SYN=0x02 RST=0x04 PSH=0x08 ACK=0x10 */
 	__u8 list_action;     /* enum bw_list_action of the matched lists */
-	__u8 pad[4];
+	__u8 established;     /* 1: a local socket has this 4-tuple ESTABLISHED
+	                       * (bpf_skc_lookup_tcp): not a spoofed lone packet */
+	__u8 pad[3];
 	__u64 list_mask;      /* bit i: the source is in list id i        */
 	__u8 payload[BW_SAMPLE_CAP];
 };
@@ -399,6 +441,8 @@ _Static_assert(sizeof(struct bw_score_stats) ==
 _Static_assert(sizeof(struct bw_daemon_state) == 56, "bw_daemon_state");
 _Static_assert(sizeof(struct bw_lstate) == 40, "bw_lstate");
 _Static_assert(sizeof(struct bw_ratelim) == 16, "bw_ratelim");
+_Static_assert(sizeof(struct bw_src_stats) == 40, "bw_src_stats");
+_Static_assert(BW_IAT_CAP_US < (1ull << 32), "iat^2 fits in 64 bits");
 _Static_assert(sizeof(struct bw_host_bucket) == 64, "bw_host_bucket: one cache line");
 _Static_assert(sizeof(struct bw_list_class) == 16, "bw_list_class");
 _Static_assert(sizeof(struct bw_list_info) == 48, "bw_list_info");

@@ -518,6 +518,14 @@ int main(int argc, char **argv)
 		printf("\nmemory (kernel memlock): botwall tables %.1f MiB (%.1f MiB for the "
 		       "2 s after a reload, while both generations exist); LPM trie %.1f MiB\n",
 		       mem_bw / 1048576.0, 2 * mem_bw / 1048576.0, mem_lpm / 1048576.0);
+		{
+			struct bpf_prog_info pi = {};
+			__u32 pl = sizeof(pi);
+
+			if (!bpf_obj_get_info_by_fd(bw, &pi, &pl))
+				printf("verifier: botwall_xdp needed %u instructions processed (limit 1000000)\n",
+				       pi.verified_insns);
+		}
 		printf("load: generate %.0f ms, parse files %.0f ms (%.0f ns/line); first apply %.0f ms "
 		       "(build %.0f + write %.0f); reload %.0f ms (build %.0f + write %.0f); "
 		       "LPM fill %.0f ms\n",

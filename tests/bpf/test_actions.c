@@ -13,6 +13,8 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -207,7 +209,15 @@ static void verdict(const char *addr, __u8 action, __u32 rate, __u64 expires_ns)
 }
 
 static int samples;
-static int on_sample(void *c, void *d, size_t l) { (void)c; (void)d; (void)l; samples++; return 0; }
+static struct bw_sample last;
+static int on_sample(void *c, void *d, size_t l)
+{
+	(void)c;
+	if (l >= offsetof(struct bw_sample, payload))
+		memcpy(&last, d, offsetof(struct bw_sample, payload));
+	samples++;
+	return 0;
+}
 static struct ring_buffer *rb;
 
 static void check_rst(const struct tcp_spec *s)
@@ -351,6 +361,140 @@ static void test_expired_verdicts_ignored(void)
 	}
 }
 
+/* Every HTTP request start updates the source's stats; the reference
+ * recomputes them from the timestamps the datapath recorded. */
+static void test_src_stats_welford(void)
+{
+	struct bw_config c = { .http_ports = { 80 }, .sample_cap = 256, .flags = BW_CFG_F_SAMPLING };
+	struct tcp_spec s = { .src = "2001:db8::77", .dst = "2001:db8::10", .flags = 0x18,
+			      .payload = GET_REQ };
+	int fd = bpf_map__fd(skel->maps.bw_srcstats);
+	struct bw_src_stats st, ref = {};
+	__u64 prev = 0;
+	struct bw_addr a;
+	char err[64];
+	__u32 zero = 0;
+	__u8 in[512];
+	size_t n = build(in, &s);
+
+	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &c, BPF_ANY);
+	bw_parse_addr(s.src, &a, err, sizeof(err));
+	for (int i = 0; i < 6; i++) {
+		CHECK_EQ(run(in, n, NULL, NULL), XDP_PASS);
+		CHECK_EQ(bpf_map_lookup_elem(fd, &a, &st), 0);
+		if (i == 0) {
+			ref.count = 1;
+			ref.first_ns = ref.last_ns = st.last_ns;
+		} else {
+			__u64 x = (st.last_ns - prev) / 1000;
+
+			if (x > BW_IAT_CAP_US)
+				x = BW_IAT_CAP_US;
+			ref.count++;
+			ref.last_ns = st.last_ns;
+			bw_welford_step(&ref.iat_mean_us, &ref.iat_m2, x, ref.count - 1);
+		}
+		prev = st.last_ns;
+		usleep(2000 + 3000 * (i & 1));       /* uneven gaps: variance > 0 */
+	}
+	CHECK_EQ(st.count, 6);
+	CHECK_EQ(st.first_ns, ref.first_ns);
+	CHECK_EQ(st.iat_mean_us, ref.iat_mean_us);
+	CHECK_EQ(st.iat_m2, ref.iat_m2);
+	CHECK(st.iat_mean_us >= 2000);
+	CHECK(st.iat_m2 > 0);
+	/* A TCP segment that is not a request start does not count. */
+	s.payload = NULL;
+	n = build(in, &s);
+	run(in, n, NULL, NULL);
+	bpf_map_lookup_elem(fd, &a, &st);
+	CHECK_EQ(st.count, 6);
+	ring_buffer__consume(rb);
+}
+
+static void test_welford_reference(void)
+{
+	/* Integer Welford against the two-pass mean and variance. */
+	static const __u64 xs[] = { 1000, 3000, 2000, 5000, 4000, 1000, 6000 };
+	__u64 mean = 0, m2 = 0, sum = 0;
+	double m, v = 0;
+	size_t n = sizeof(xs) / sizeof(*xs);
+
+	for (size_t i = 0; i < n; i++) {
+		bw_welford_step(&mean, &m2, xs[i], i + 1);
+		sum += xs[i];
+	}
+	m = (double)sum / (double)n;
+	for (size_t i = 0; i < n; i++)
+		v += ((double)xs[i] - m) * ((double)xs[i] - m);
+	CHECK(mean + 1 >= (__u64)m && mean <= (__u64)m + 1);
+	/* Truncating divisions: within 1 % of the exact M2. */
+	CHECK((double)m2 > v * 0.99 && (double)m2 < v * 1.01);
+	/* Saturation instead of wrap-around. */
+	mean = 0;
+	m2 = ~0ull - 5;
+	bw_welford_step(&mean, &m2, BW_IAT_CAP_US, 2);
+	CHECK_EQ(m2, ~0ull);
+}
+
+/* A request on a real established loopback connection is flagged; the same
+ * request from another port (no socket) is not. */
+static void test_established_flag(void)
+{
+	struct bw_config c = { .http_ports = { 0 }, .sample_cap = 256, .flags = BW_CFG_F_SAMPLING };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	int lfd, cfd, afd;
+	__u16 sport, dport;
+	__u32 zero = 0;
+	__u8 in[512];
+	size_t n;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || cfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 1) ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &sl) ||
+	    connect(cfd, (struct sockaddr *)&sa, sizeof(sa))) {
+		printf("  loopback sockets: %s\n", strerror(errno));
+		CHECK(0);
+		return;
+	}
+	afd = accept(lfd, NULL, NULL);
+	dport = ntohs(sa.sin_port);
+	sl = sizeof(sa);
+	getsockname(cfd, (struct sockaddr *)&sa, &sl);
+	sport = ntohs(sa.sin_port);
+	c.http_ports[0] = dport;
+	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &c, BPF_ANY);
+
+	{
+		struct tcp_spec s = { .src = "127.0.0.1", .dst = "127.0.0.1", .flags = 0x18,
+				      .payload = GET_REQ };
+		struct tcphdr *th;
+
+		n = build(in, &s);
+		th = (struct tcphdr *)(in + 14 + 20);
+		th->source = htons(sport);
+		th->dest = htons(dport);
+		ring_buffer__consume(rb);
+		samples = 0;
+		CHECK_EQ(run(in, n, NULL, NULL), XDP_PASS);
+		ring_buffer__consume(rb);
+		CHECK_EQ(samples, 1);
+		CHECK_EQ(last.established, 1);
+		th->source = htons((__u16)(sport ^ 0x5a5a));   /* no such connection */
+		samples = 0;
+		CHECK_EQ(run(in, n, NULL, NULL), XDP_PASS);
+		ring_buffer__consume(rb);
+		CHECK_EQ(samples, 1);
+		CHECK_EQ(last.established, 0);
+	}
+	if (afd >= 0)
+		close(afd);
+	close(cfd);
+	close(lfd);
+}
+
 int main(void)
 {
 	struct bpf_map *m;
@@ -379,6 +523,9 @@ int main(void)
 	RUN(test_rate_limit);
 	RUN(test_monitor_samples_with_sampling_off);
 	RUN(test_expired_verdicts_ignored);
+	RUN(test_src_stats_welford);
+	RUN(test_welford_reference);
+	RUN(test_established_flag);
 	ring_buffer__free(rb);
 	botwall_bpf__destroy(skel);
 	return CHECK_EXIT();
