@@ -251,6 +251,9 @@ struct bw_score_stats {
 	__u64 parse_errors;    /* samples that were not valid HTTP   */
 	__u64 samples_seen;    /* ring buffer records consumed       */
 	__u64 verdicts_suppressed; /* blast-radius limit hit: not pushed */
+	__u64 verdicts_unestablished; /* deny on a request without an
+				       * established connection: not pushed
+				       * (require_established) */
 };
 
 /* What the running daemon says about itself (array map, key 0), so that
@@ -437,7 +440,7 @@ _Static_assert(sizeof(struct bw_sample) == 72 + BW_SAMPLE_CAP, "bw_sample");
 _Static_assert((BW_SAMPLE_CAP & (BW_SAMPLE_CAP - 1)) == 0, "sample cap: power of two");
 _Static_assert(BW_FLAG__MAX <= BW_FLAG_SLOTS, "too many flags");
 _Static_assert(sizeof(struct bw_score_stats) ==
-	       8 * (BW_FLAG_SLOTS + BW_BUCKET__MAX + 6), "bw_score_stats");
+	       8 * (BW_FLAG_SLOTS + BW_BUCKET__MAX + 7), "bw_score_stats");
 _Static_assert(sizeof(struct bw_daemon_state) == 56, "bw_daemon_state");
 _Static_assert(sizeof(struct bw_lstate) == 40, "bw_lstate");
 _Static_assert(sizeof(struct bw_ratelim) == 16, "bw_ratelim");

@@ -561,6 +561,7 @@ static int cmd_status(const struct bw_maps *m)
 		cJSON_AddNumberToObject(o, "lost", (double)cnt[BW_CNT_EV_RINGBUF_FULL].packets);
 		cJSON_AddNumberToObject(o, "consumed", (double)st.samples_seen);
 		cJSON_AddNumberToObject(doc, "verdicts_suppressed", (double)st.verdicts_suppressed);
+		cJSON_AddNumberToObject(doc, "verdicts_unestablished", (double)st.verdicts_unestablished);
 		print_json(doc);
 	} else {
 		printf("%-13s %s\n", "pin dir", pin_dir);
@@ -581,9 +582,11 @@ static int cmd_status(const struct bw_maps *m)
 		printf("%-13s blocklist %ld prefixes (%u from files), allowlist %ld (%u from files), loaded %s\n",
 		       "lists", blocks, ds.block_prefixes, allows, ds.allow_prefixes,
 		       loaded[0] ? loaded : "never");
-		printf("%-13s %ld live, %llu pushed, %llu suppressed by the blast-radius limit\n",
+		printf("%-13s %ld live, %llu pushed, %llu suppressed by the blast-radius limit, "
+		       "%llu refused (no established connection)\n",
 		       "verdicts", verdicts, (unsigned long long)st.verdicts_pushed,
-		       (unsigned long long)st.verdicts_suppressed);
+		       (unsigned long long)st.verdicts_suppressed,
+		       (unsigned long long)st.verdicts_unestablished);
 		printf("%-13s %llu sampled, %llu lost (ring buffer full), %llu consumed\n", "samples",
 		       (unsigned long long)cnt[BW_CNT_EV_SAMPLED].packets,
 		       (unsigned long long)cnt[BW_CNT_EV_RINGBUF_FULL].packets,

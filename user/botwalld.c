@@ -101,6 +101,8 @@ static void usage(FILE *out)
 "      --verdict-action A     what a verdict does: drop, reset, monitor, rate_limit:PPS [drop]\n"
 "      --sample-bytes N       request bytes copied per sample, 64-2048 [2048]\n"
 "      --no-sampling          filter only: no samples, no scoring\n"
+"      --no-require-established  push verdicts also for requests without an\n"
+"                             established local connection (forwarding hosts)\n"
 "      --max-verdicts-per-sec N   blast radius: new verdicts per second [100]\n"
 "      --max-verdicts N       blast radius: live verdicts at most [100000]\n"
 "      --keep                 on exit leave the program attached and maps pinned\n"
@@ -125,7 +127,7 @@ static void usage(FILE *out)
 
 enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP, OPT_CHECK,
        OPT_MAX_VPS, OPT_MAX_V, OPT_LOG_FORMAT, OPT_WEIGHTS, OPT_UAP, OPT_CRAWLERS, OPT_P0F,
-       OPT_STORE, OPT_SITES, OPT_GEOIP, OPT_API, OPT_TOKENS, OPT_VACTION };
+       OPT_STORE, OPT_SITES, OPT_GEOIP, OPT_API, OPT_TOKENS, OPT_VACTION, OPT_NO_EST };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -142,6 +144,7 @@ static const struct option long_opts[] = {
 	{ "verdict-ttl", required_argument, NULL, OPT_TTL },
 	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
 	{ "no-sampling", no_argument, NULL, OPT_NO_SAMPLING },
+	{ "no-require-established", no_argument, NULL, OPT_NO_EST },
 	{ "max-verdicts-per-sec", required_argument, NULL, OPT_MAX_VPS },
 	{ "max-verdicts", required_argument, NULL, OPT_MAX_V },
 	{ "keep", no_argument, NULL, OPT_KEEP },
@@ -179,6 +182,7 @@ static int opt_key(int c, const char **key, const char **fixed)
 	case OPT_TTL: *key = "verdict_ttl"; break;
 	case OPT_SAMPLE_BYTES: *key = "sample_bytes"; break;
 	case OPT_NO_SAMPLING: *key = "sampling"; *fixed = "no"; break;
+	case OPT_NO_EST: *key = "require_established"; *fixed = "no"; break;
 	case OPT_MAX_VPS: *key = "max_verdicts_per_sec"; break;
 	case OPT_MAX_V: *key = "max_verdicts"; break;
 	case OPT_KEEP: *key = "keep"; *fixed = "yes"; break;
@@ -513,6 +517,16 @@ static int on_sample(void *ctx, void *data, size_t len)
 	if (sc.status != BW_STATUS_DENY) {
 		bw_debug("%s %s score=%u flags=%s ua=\"%s\"%s", bw_status_name(sc.status), addr,
 			 sc.score, flags[0] ? flags : "-", ua, st == BW_HTTP_OK ? "" : " (not HTTP)");
+		return 0;
+	}
+	/* A single spoofed packet carrying a bot's request must not get its
+	 * claimed source blocked: only a request on a connection that went
+	 * through the handshake with a local socket counts. */
+	if (d->cfg.require_established && !s->established) {
+		d->stats.verdicts_unestablished++;
+		bw_info("not blocking %s (score %u): the request did not arrive on an established "
+			"connection (spoofed? set require_established = no on a forwarding host)",
+			addr, sc.score);
 		return 0;
 	}
 	now = bw_now_ns();

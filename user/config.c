@@ -26,6 +26,7 @@ const struct bw_config_key bw_config_keys[] = {
 	{ "sample_bytes", "request bytes copied per sample, 64-2048", "2048" },
 	{ "sampling", "sample and score HTTP requests: yes or no", "yes" },
 	{ "keep", "on exit leave the program attached and the maps pinned: yes or no", "no" },
+	{ "require_established", "push a verdict only for a request on an established local TCP connection: yes or no", "yes" },
 	{ "max_verdicts_per_sec", "blast radius: new verdicts per second at most, 1-100000", "100" },
 	{ "max_verdicts", "blast radius: live verdicts at most, 1-262144", "100000" },
 	{ "log_level", "error, warning, info or debug", "info" },
@@ -54,6 +55,7 @@ void bw_settings_defaults(struct bw_settings *s)
 	s->verdict_action = BW_ACT_DROP;
 	s->sample_bytes = BW_SAMPLE_CAP;
 	s->sampling = true;
+	s->require_established = true;
 	s->max_verdicts_per_sec = 100;
 	s->max_verdicts = 100000;
 	s->log_level = BW_LOG_INFO;
@@ -251,6 +253,10 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		if (yesno(v, &b))
 			BAD("yes or no");
 		s->sampling = b;
+	} else if (!strcmp(key, "require_established")) {
+		if (yesno(v, &b))
+			BAD("yes or no");
+		s->require_established = b;
 	} else if (!strcmp(key, "keep")) {
 		if (yesno(v, &b))
 			BAD("yes or no");
@@ -407,6 +413,7 @@ void bw_settings_print(const struct bw_settings *s, FILE *out)
 	fprintf(out, "threshold = %u\nverdict_ttl = %u\nsample_bytes = %u\nsampling = %s\nkeep = %s\n",
 		s->threshold, s->verdict_ttl, s->sample_bytes, s->sampling ? "yes" : "no",
 		s->keep ? "yes" : "no");
+	fprintf(out, "require_established = %s\n", s->require_established ? "yes" : "no");
 	fprintf(out, "max_verdicts_per_sec = %u\nmax_verdicts = %u\nlog_level = %s\nlog_format = %s\n",
 		s->max_verdicts_per_sec, s->max_verdicts, levels[s->log_level],
 		s->log_format == BW_LOGFMT_JSON ? "json" : "text");

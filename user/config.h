@@ -53,6 +53,8 @@ struct bw_settings {
 	unsigned int sample_bytes;        /* payload bytes per sample          */
 	bool sampling;
 	bool keep;                        /* fail-static on exit               */
+	bool require_established;         /* verdicts only for requests on an
+					   * established local connection     */
 	unsigned int max_verdicts_per_sec;/* blast radius: new verdicts/s      */
 	unsigned int max_verdicts;        /* blast radius: live verdicts       */
 	enum bw_log_level log_level;

@@ -143,6 +143,17 @@ attached=$(ip -n "$LAB-brw" link show eth0 | grep -c xdp)
 result bad_list_at_start "$([ $rc != 0 ] && [ "$attached" = 0 ] && [[ $out == *block.list:2:* ]] && echo 0 || echo 1)" \
 	"rc=$rc attached=$attached out=$out"
 
+# One spoofed frame with a bot's request and the browser's address, no
+# handshake: scored, but no verdict (require_established), browser served.
+srv_mac=$(ip -n "$LAB-srv" -br link show eth0 | awk '{print $3}')
+ip netns exec "$LAB-scr" python3 "$ROOT/tests/lab/spoof.py" eth0 "$srv_mac" "$BRW4" "$SRV4"
+if wait_for 2000 grep -q "not blocking $BRW4 .*established" "$LAB_DIR/botwalld.log"; then
+	result spoofed_request_no_verdict "$(! has_verdict "$BRW4" && [ "$(lab_browser)" = 200 ] && echo 0 || echo 1)" \
+		"browser blocked by a spoofed packet"
+else
+	result spoofed_request_no_verdict 1 "no refusal in the log: $(tail -2 "$LAB_DIR/botwalld.log")"
+fi
+
 # Clean exit: detached and unpinned.
 lab_stop_daemon
 attached=$(ip -n "$LAB-srv" link show eth0 | grep -c xdp)
