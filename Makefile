@@ -131,7 +131,7 @@ test-unit test-bpf test-e2e: tests
 	./tests/run.sh $(@:test-%=%)
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) all data
 	./tools/demo.sh
 
 # The suites inside a VM on another kernel (vmtest/README.md). KERNEL=path
