@@ -44,10 +44,9 @@ if [ -z "$port" ]; then
 fi
 BASE=http://127.0.0.1:$port
 
-failed=0
-result() { # NAME OK(0/1) [detail]
-	if [ "$2" = 0 ]; then echo "PASS api_$1"; else echo "FAIL api_$1${3:+: $3}"; failed=1; fi
-}
+CHECK_PREFIX=api
+# shellcheck source=check.sh
+. "$ROOT/tests/e2e/check.sh"
 # get PATH [TOKEN] -> body in $DIR/body, prints the status code
 get() {
 	curl -sS -m 5 -o "$DIR/body" -w '%{http_code}' ${2:+-H "Authorization: Bearer $2"} "$BASE$1"

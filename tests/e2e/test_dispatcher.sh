@@ -20,8 +20,9 @@ done
 [ "$(id -u)" = 0 ] || { echo "SKIP dispatcher: needs root"; exit 0; }
 [ -f "$NEIGHBOUR" ] || { echo "FAIL dispatcher: $NEIGHBOUR not built"; exit 1; }
 
-failed=0
-result() { if [ "$2" = 0 ]; then echo "PASS dispatcher_$1"; else echo "FAIL dispatcher_$1${3:+: $3}"; failed=1; fi; }
+CHECK_PREFIX=dispatcher
+# shellcheck source=check.sh
+. "$ROOT/tests/e2e/check.sh"
 srv() { nsenter --net="/run/netns/$LAB-srv" "$@"; }
 cleanup() {
 	srv xdp-loader unload eth0 --all >/dev/null 2>&1

@@ -15,10 +15,9 @@ for tool in nginx curl python3 bpftool nsenter; do
 done
 [ "$(id -u)" = 0 ] || { echo "SKIP faults: needs root"; exit 0; }
 
-failed=0
-result() { # NAME OK(0/1) [detail]
-	if [ "$2" = 0 ]; then echo "PASS faults_$1"; else echo "FAIL faults_$1${3:+: $3}"; failed=1; fi
-}
+CHECK_PREFIX=faults
+# shellcheck source=check.sh
+. "$ROOT/tests/e2e/check.sh"
 ok() { "$@" >/dev/null 2>&1 && echo 0 || echo 1; }
 LOAD_PID=
 cleanup() {
@@ -27,14 +26,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-wait_for() { # TIMEOUT_MS CMD...
-	local deadline=$(( $(date +%s%N) + $1 * 1000000 ))
-	shift
-	until "$@"; do
-		[ "$(date +%s%N)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
 srv() { nsenter --net="/run/netns/$LAB-srv" "$@"; }
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 

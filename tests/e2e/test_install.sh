@@ -5,8 +5,9 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 dest=$(mktemp -d /tmp/botwall-install.XXXXXX)
 trap 'rm -rf "$dest"' EXIT
-failed=0
-result() { if [ "$2" = 0 ]; then echo "PASS install_$1"; else echo "FAIL install_$1${3:+: $3}"; failed=1; fi; }
+CHECK_PREFIX=install
+# shellcheck source=check.sh
+. "$ROOT/tests/e2e/check.sh"
 
 make -s -C "$ROOT" install DESTDIR="$dest" >/dev/null 2>&1
 result files "$( [ -x "$dest/usr/local/sbin/botwalld" ] && [ -x "$dest/usr/local/sbin/botwall" ] \

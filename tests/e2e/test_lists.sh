@@ -23,27 +23,12 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 
-failed=0
-result() { # NAME OK(0/1) [detail]
-	if [ "$2" = 0 ]; then
-		echo "PASS e2e_lists_$1"
-	else
-		echo "FAIL e2e_lists_$1${3:+: $3}"
-		failed=1
-	fi
-}
+CHECK_PREFIX=e2e_lists
+# shellcheck source=check.sh
+. "$ROOT/tests/e2e/check.sh"
 trap lab_down EXIT
 trap 'exit 130' INT TERM
 
-wait_for() { # TIMEOUT_MS CMD...
-	local deadline=$(( $(date +%s%N) + $1 * 1000000 ))
-	shift
-	while :; do
-		"$@" && return 0
-		[ "$(date +%s%N)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
 flips() { grep -c 'lists: 3 in force' "$LAB_DIR/botwalld.log"; }
 
 lab_up || { echo "FAIL e2e_lists_lab_up"; exit 1; }

@@ -21,29 +21,14 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 
-failed=0
-result() { # NAME OK(0/1) [detail]
-	if [ "$2" = 0 ]; then
-		echo "PASS e2e_$1"
-	else
-		echo "FAIL e2e_$1${3:+: $3}"
-		failed=1
-	fi
-}
+CHECK_PREFIX=e2e
+# shellcheck source=check.sh
+. "$ROOT/tests/e2e/check.sh"
 cleanup() { lab_down; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Poll (bounded) until CMD succeeds.
-wait_for() { # TIMEOUT_MS CMD...
-	local deadline=$(( $(date +%s%N) + $1 * 1000000 ))
-	shift
-	while :; do
-		"$@" && return 0
-		[ "$(date +%s%N)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
 has_verdict() { lab_cli -j verdict list | python3 -c "
 import json, sys
 sys.exit(0 if any(v['address'] == '$1' and v['action'] == 'drop' for v in json.load(sys.stdin)) else 1)"; }

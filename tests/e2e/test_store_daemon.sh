@@ -18,10 +18,9 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 
-failed=0
-result() { # NAME OK(0/1) [detail]
-	if [ "$2" = 0 ]; then echo "PASS store_daemon_$1"; else echo "FAIL store_daemon_$1${3:+: $3}"; failed=1; fi
-}
+CHECK_PREFIX=store_daemon
+# shellcheck source=check.sh
+. "$ROOT/tests/e2e/check.sh"
 trap lab_down EXIT
 trap 'exit 130' INT TERM
 

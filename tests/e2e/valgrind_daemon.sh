@@ -13,8 +13,9 @@ for tool in nginx curl python3 nsenter; do
 	command -v "$tool" >/dev/null || { echo "SKIP valgrind: $tool is not installed"; exit 0; }
 done
 trap lab_down EXIT
-failed=0
-result() { if [ "$2" = 0 ]; then echo "PASS valgrind_$1"; else echo "FAIL valgrind_$1${3:+: $3}"; failed=1; fi; }
+CHECK_PREFIX=valgrind
+# shellcheck source=check.sh
+. "$ROOT/tests/e2e/check.sh"
 
 lab_up || { echo "FAIL valgrind_lab_up"; exit 1; }
 vglog=$LAB_DIR/valgrind.log

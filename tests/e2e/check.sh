@@ -1,0 +1,26 @@
+# shellcheck shell=bash
+# Shared by the e2e scripts: one PASS/FAIL line per check, as tests/run.sh
+# counts them. Set CHECK_PREFIX before sourcing; "result NAME OK [DETAIL]"
+# prints "PASS <prefix>_NAME" or "FAIL <prefix>_NAME: DETAIL" (OK is 0 for a
+# pass) and remembers the failure in $failed, the script's exit status.
+
+failed=0
+
+result() { # NAME OK(0/1) [DETAIL]
+	if [ "$2" = 0 ]; then
+		echo "PASS ${CHECK_PREFIX}_$1"
+	else
+		echo "FAIL ${CHECK_PREFIX}_$1${3:+: $3}"
+		failed=1
+	fi
+}
+
+# Polls CMD every 50 ms until it succeeds or TIMEOUT_MS pass (then fails).
+wait_for() { # TIMEOUT_MS CMD...
+	local deadline=$(( $(date +%s%N) + $1 * 1000000 ))
+	shift
+	until "$@"; do
+		[ "$(date +%s%N)" -ge "$deadline" ] && return 1
+		sleep 0.05
+	done
+}
