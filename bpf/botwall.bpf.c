@@ -73,6 +73,22 @@ struct {
 } bw_srcstats SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BW_SYN_MAX);
+	__type(key, struct bw_addr);
+	__type(value, struct bw_syn_traits);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_syn SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bw_cpu_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_cpustate SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, BW_RINGBUF_BYTES);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -770,7 +786,8 @@ __attribute__((noinline)) int bw_send_rst(struct xdp_md *ctx, __u32 l3, __u32 l4
 
 
 /* Per-source request statistics (bw_src_stats in botwall_abi.h). The
- * address comes as its two raw (network order) halves. */
+ * address comes as its two raw (network order) halves. Returns 1 for a
+ * source seen for the first time (no stats yet), else 0. */
 __attribute__((noinline)) int bw_src_stats_update(__u64 a0, __u64 a1, __u64 now)
 {
 	struct bw_src_stats *st, fresh = {};
@@ -785,7 +802,7 @@ __attribute__((noinline)) int bw_src_stats_update(__u64 a0, __u64 a1, __u64 now)
 		fresh.first_ns = now;
 		fresh.last_ns = now;
 		bpf_map_update_elem(&bw_srcstats, &key, &fresh, BPF_ANY);
-		return 0;
+		return 1;
 	}
 	x = now > st->last_ns ? (now - st->last_ns) / 1000 : 0;
 	if (x > BW_IAT_CAP_US)
@@ -795,6 +812,210 @@ __attribute__((noinline)) int bw_src_stats_update(__u64 a0, __u64 a1, __u64 now)
 	/* The (count - 1)-th interval. */
 	bw_welford_step(&st->iat_mean_us, &st->iat_m2, x, st->count - 1);
 	return 0;
+}
+
+/*
+ * Per-CPU window of the flood guard and the sample budget (bw_config in
+ * botwall_abi.h). Called only on the expensive paths, which read the clock
+ * anyway; the packet rate comes from this CPU's rx counter, so the cheap
+ * path pays nothing for it. Returns 1 while the CPU is over flood_pps.
+ */
+static __always_inline int cpu_window(const struct bw_config *cfg, struct bw_cpu_state *cs,
+				      __u64 rx, __u64 now)
+{
+	__u64 elapsed = now - cs->win_start_ns, pkts = rx - cs->win_start_rx;
+	__u64 pps = cfg->flood_pps;
+
+	if (elapsed >= BW_FLOOD_WINDOW_NS) {
+		/* Over the window just ended: pkts / elapsed > pps / 1e9. A long
+		 * quiet gap is no flood (and would overflow the product). */
+		cs->flood = pps && elapsed < 10000000000ull &&
+			    pkts * 1000000000ull > pps * elapsed;
+		cs->win_start_ns = now;
+		cs->win_start_rx = rx;
+		cs->win_samples = 0;
+	} else if (pps && pkts * BW_WINDOWS_PER_SEC > pps) {
+		cs->flood = 1;                 /* over budget before the window ends */
+	}
+	return cs->flood;
+}
+
+/* Key of a rate-limit bucket shared by a /24 (IPv4) or /64 (IPv6): the
+ * prefix with a marker no real source has (ff00::/8 in front of a mapped
+ * IPv4 /24; an all-ones interface id under the /64). */
+static __always_inline void aggregate_key(struct bw_addr *k, const struct bw_addr *a,
+					  __u8 family)
+{
+	*k = *a;
+	if (family == 4) {
+		k->b[0] = 0xff;
+		k->b[15] = 0;
+	} else {
+		__builtin_memset(&k->b[8], 0xff, 8);
+	}
+}
+
+/* State of the SYN option walk (bpf_loop callback context). */
+struct syn_opts {
+	__u8 th[64];                 /* the TCP header with its options */
+	struct bw_syn_traits t;
+	__u32 off, thlen, n, eol;
+};
+
+/* One step: one option, or after EOL one padding byte (non-zero padding
+ * is p0f's opt+). Returns 1 to stop. A global function, so the verifier
+ * checks it once instead of once per combination of option values. */
+__attribute__((noinline)) int bw_syn_opt_step(struct syn_opts *st)
+{
+	struct bw_syn_traits *t;
+	__u32 off, len, x;
+	__u8 kind;
+
+	if (!st)
+		return 1;
+	t = &st->t;
+	off = st->off;
+	if (off >= st->thlen || off >= 60)
+		return 1;
+	kind = st->th[off & 63];
+	if (st->eol) {
+		if (kind)
+			t->quirks |= BW_SQ_OPT_TAIL;
+		st->off = off + 1;
+		return 0;
+	}
+	if (st->n < BW_SYN_OPTS_MAX)
+		t->opts[st->n & (BW_SYN_OPTS_MAX - 1)] = kind;
+	st->n++;
+	if (kind == 0) {                       /* EOL: the rest is padding */
+		t->eol_pad = st->thlen - off - 1;
+		st->eol = 1;
+		st->off = off + 1;
+		return 0;
+	}
+	if (kind == 1) {                       /* NOP */
+		st->off = off + 1;
+		return 0;
+	}
+	if (off + 1 >= st->thlen) {
+		t->quirks |= BW_SQ_BAD_OPT;
+		return 1;
+	}
+	len = st->th[(off + 1) & 63];
+	if (len < 2 || off + len > st->thlen) {
+		t->quirks |= BW_SQ_BAD_OPT;
+		return 1;
+	}
+	if (kind == 2 && len == 4) {
+		t->mss = (__u16)st->th[(off + 2) & 63] << 8 | st->th[(off + 3) & 63];
+	} else if (kind == 3 && len == 3) {
+		t->wscale = st->th[(off + 2) & 63];
+		t->has_wscale = 1;
+		if (t->wscale > 14)
+			t->quirks |= BW_SQ_WS_BIG;
+	} else if (kind == 8 && len == 10) {
+		x = st->th[(off + 2) & 63] | st->th[(off + 3) & 63] | st->th[(off + 4) & 63] |
+		    st->th[(off + 5) & 63];
+		if (!x)
+			t->quirks |= BW_SQ_TS1_ZERO;
+		x = st->th[(off + 6) & 63] | st->th[(off + 7) & 63] | st->th[(off + 8) & 63] |
+		    st->th[(off + 9) & 63];
+		if (x)
+			t->quirks |= BW_SQ_TS2_NZ;
+	}
+	st->off = off + len;
+	return 0;
+}
+
+/*
+ * Records the SYN traits of a source (struct bw_syn_traits): IP fields, TCP
+ * header fields and the option layout, read with bpf_xdp_load_bytes into
+ * the stack so no packet pointer arithmetic is needed. l3_fam is the IP
+ * header's offset from data | the family << 16 (BPF functions take five
+ * arguments at most); l4 the TCP header's; l3_payload the L4 length the IP
+ * header claims.
+ */
+__attribute__((noinline)) int bw_syn_record(struct xdp_md *ctx, __u32 l3_fam, __u32 l4,
+					    __u32 l3_payload, __u64 now)
+{
+	__u32 l3 = l3_fam & 0xffff, family = l3_fam >> 16;
+	struct syn_opts st = {};
+	struct bw_syn_traits *t = &st.t;
+	struct bw_addr key;
+	__u8 ip[20];
+	__u32 thlen;
+	__u8 flags, *th = st.th;
+
+	if (l3 > BW_L4_OFF_MAX || l4 > BW_L4_OFF_MAX)
+		return 0;
+	t->family = family == 4 ? 4 : 6;
+	if (family == 4) {
+		__u16 frag;
+
+		if (bpf_xdp_load_bytes(ctx, l3, ip, 20) < 0)
+			return 0;
+		t->ttl = ip[8];
+		frag = (__u16)ip[6] << 8 | ip[7];
+		if (frag & 0x4000)
+			t->quirks |= BW_SQ_DF;
+		if (frag & 0x8000)
+			t->quirks |= BW_SQ_MBZ;
+		if (ip[4] | ip[5])
+			t->quirks |= BW_SQ_ID_NZ;
+		if (ip[1] & 3)
+			t->quirks |= BW_SQ_ECN;
+		t->ip_olen = (ip[0] & 15) * 4 - 20;
+		__builtin_memset(key.b, 0, 10);
+		key.b[10] = 0xff;
+		key.b[11] = 0xff;
+		__builtin_memcpy(&key.b[12], &ip[12], 4);
+	} else {
+		if (bpf_xdp_load_bytes(ctx, l3, ip, 8) < 0 ||
+		    bpf_xdp_load_bytes(ctx, l3 + 8, key.b, 16) < 0)
+			return 0;
+		t->ttl = ip[7];
+		if (((ip[1] >> 4) & 3))        /* ECN: low bits of traffic class */
+			t->quirks |= BW_SQ_ECN;
+		if ((ip[1] & 15) | ip[2] | ip[3])
+			t->quirks |= BW_SQ_FLOW;
+	}
+
+	if (bpf_xdp_load_bytes(ctx, l4, th, 20) < 0)
+		return 0;
+	thlen = (__u32)(th[12] >> 4) * 4;
+	if (thlen < 20 || thlen > l3_payload)
+		return 0;
+	/* The whole header with its options; the mask only shows the
+	 * verifier the bound it already has (20-60). */
+	if (thlen > 20 && bpf_xdp_load_bytes(ctx, l4, th, ((thlen - 1) & 63) + 1) < 0)
+		return 0;
+	flags = th[13];
+	t->window = (__u16)th[14] << 8 | th[15];
+	if (!(th[4] | th[5] | th[6] | th[7]))
+		t->quirks |= BW_SQ_SEQ_ZERO;
+	if ((th[8] | th[9] | th[10] | th[11]) && !(flags & 0x10))
+		t->quirks |= BW_SQ_ACK_NZ;
+	if ((th[18] | th[19]) && !(flags & 0x20))
+		t->quirks |= BW_SQ_UPTR_NZ;
+	if (flags & 0x20)
+		t->quirks |= BW_SQ_URG;
+	if (flags & 0x08)
+		t->quirks |= BW_SQ_PUSH;
+	if (flags & 0xc0)                      /* ECE, CWR */
+		t->quirks |= BW_SQ_ECN;
+	t->payload = l3_payload > thlen;
+
+	/* Options, in order: at most 40 bytes, each option at least one, so
+	 * 40 steps. */
+	st.off = 20;
+	st.thlen = thlen;
+	for (int i = 0; i < 40; i++)
+		if (bw_syn_opt_step(&st))
+			break;
+	t->nopts = st.n < BW_SYN_OPTS_MAX ? st.n : BW_SYN_OPTS_MAX;
+	t->ts_ns = now;
+	bpf_map_update_elem(&bw_syn, &key, t, BPF_ANY);
+	return 1;
 }
 
 static __always_inline int is_watched_port(const struct bw_config *cfg, __u16 port)
@@ -840,14 +1061,27 @@ static __always_inline int is_http_method(const __u8 m[8])
 	return 0;
 }
 
+/* What the request path needs of a packet, handed to a global function
+ * (pointers into the packet cannot cross that boundary). */
+struct req_info {
+	struct bw_addr saddr, daddr;
+	__u64 list_mask;
+	__u64 rx;             /* this CPU's rx counter after this packet     */
+	__u32 payload_off, payload_len;
+	__be16 sport, dport;
+	__u8 family, ttl, tcp_flags, list_action;
+	__u8 monitored;
+	__u8 pad[7];
+};
+
 /* Copy the request into the ring buffer. Never blocks the packet: a full
  * ring buffer only costs the sample, and that is counted. */
-static __always_inline void sample(struct xdp_md *ctx, const struct pkt *p,
-				   const struct tcphdr *th, __u32 payload_off,
-				   __u32 payload_len, __u32 cap, __u64 now,
-				   __u64 list_mask, __u8 list_action)
+static __always_inline void sample(struct xdp_md *ctx, const struct req_info *ri,
+				   __u32 cap, __u64 now, __u8 why)
 {
+	struct bw_syn_traits *syn;
 	struct bw_sample *s;
+	__u32 payload_len = ri->payload_len;
 
 	s = bpf_ringbuf_reserve(&bw_samples, sizeof(*s), 0);
 	if (!s) {
@@ -865,23 +1099,23 @@ static __always_inline void sample(struct xdp_md *ctx, const struct pkt *p,
 	/* Same value for 1..BW_SAMPLE_CAP, but written so that the verifier
 	 * sees the bound even if the compiler spills cap in between. */
 	cap = ((cap - 1) & (BW_SAMPLE_CAP - 1)) + 1;
-	if (bpf_xdp_load_bytes(ctx, payload_off, s->payload, cap) < 0) {
+	if (bpf_xdp_load_bytes(ctx, ri->payload_off, s->payload, cap) < 0) {
 		bpf_ringbuf_discard(s, 0);
 		return;
 	}
 	s->ts_ns = now;
-	s->saddr = p->saddr;
-	s->daddr = p->daddr;
-	s->sport = bpf_ntohs(th->source);
-	s->dport = bpf_ntohs(th->dest);
+	s->saddr = ri->saddr;
+	s->daddr = ri->daddr;
+	s->sport = bpf_ntohs(ri->sport);
+	s->dport = bpf_ntohs(ri->dport);
 	s->ifindex = ctx->ingress_ifindex;
 	s->pkt_len = bpf_xdp_get_buff_len(ctx);
 	s->payload_len = payload_len > 0xffff ? 0xffff : payload_len;
 	s->cap_len = cap;
-	s->family = p->family;
-	s->ttl = p->ttl;
-	s->tcp_flags = ((__u8 *)th)[13];
-	s->list_action = list_action;
+	s->family = ri->family;
+	s->ttl = ri->ttl;
+	s->tcp_flags = ri->tcp_flags;
+	s->list_action = ri->list_action;
 	s->established = 0;
 	{
 		/* Seen from the local socket: remote = packet source. */
@@ -889,17 +1123,17 @@ static __always_inline void sample(struct xdp_md *ctx, const struct pkt *p,
 		struct bpf_sock *sk;
 		__u32 tlen;
 
-		if (p->family == 4) {
-			__builtin_memcpy(&t.ipv4.saddr, &p->saddr.b[12], 4);
-			__builtin_memcpy(&t.ipv4.daddr, &p->daddr.b[12], 4);
-			t.ipv4.sport = th->source;
-			t.ipv4.dport = th->dest;
+		if (ri->family == 4) {
+			__builtin_memcpy(&t.ipv4.saddr, &ri->saddr.b[12], 4);
+			__builtin_memcpy(&t.ipv4.daddr, &ri->daddr.b[12], 4);
+			t.ipv4.sport = ri->sport;
+			t.ipv4.dport = ri->dport;
 			tlen = sizeof(t.ipv4);
 		} else {
-			__builtin_memcpy(t.ipv6.saddr, p->saddr.b, 16);
-			__builtin_memcpy(t.ipv6.daddr, p->daddr.b, 16);
-			t.ipv6.sport = th->source;
-			t.ipv6.dport = th->dest;
+			__builtin_memcpy(t.ipv6.saddr, ri->saddr.b, 16);
+			__builtin_memcpy(t.ipv6.daddr, ri->daddr.b, 16);
+			t.ipv6.sport = ri->sport;
+			t.ipv6.dport = ri->dport;
 			tlen = sizeof(t.ipv6);
 		}
 		sk = bpf_skc_lookup_tcp(ctx, &t, tlen, BPF_F_CURRENT_NETNS, 0);
@@ -909,9 +1143,117 @@ static __always_inline void sample(struct xdp_md *ctx, const struct pkt *p,
 		}
 	}
 	__builtin_memset(s->pad, 0, sizeof(s->pad));
-	s->list_mask = list_mask;
+	s->list_mask = ri->list_mask;
+	syn = bpf_map_lookup_elem(&bw_syn, &ri->saddr);
+	if (syn)
+		s->syn = *syn;
+	else
+		__builtin_memset(&s->syn, 0, sizeof(s->syn));
+	s->why = why;
+	__builtin_memset(s->pad2, 0, sizeof(s->pad2));
 	bpf_ringbuf_submit(s, 0);
 	count(BW_CNT_EV_SAMPLED, 0);
+}
+
+/*
+ * An HTTP request start on a watched port: per-source request stats, then
+ * the sampling decision (bw_config in botwall_abi.h), unless the flood
+ * guard is on. A global function: verified once, not once per parser path.
+ */
+__attribute__((noinline)) int bw_on_request(struct xdp_md *ctx, struct req_info *ri)
+{
+	struct bw_config *cfg;
+	struct bw_cpu_state *cs;
+	__u32 zero = 0;
+	__u64 now, a0, a1;
+	__u8 why = 0;
+
+	if (!ri)
+		return 0;
+	cfg = bpf_map_lookup_elem(&bw_config, &zero);
+	cs = bpf_map_lookup_elem(&bw_cpustate, &zero);
+	if (!cfg || !cs)
+		return 0;
+	now = bpf_ktime_get_boot_ns();
+	if (cpu_window(cfg, cs, ri->rx, now)) {
+		/* Flood guard: no per-source state, no sample; filtering goes on. */
+		count(BW_CNT_EV_FLOOD_SKIPPED, 0);
+		return 0;
+	}
+	__builtin_memcpy(&a0, ri->saddr.b, 8);
+	__builtin_memcpy(&a1, &ri->saddr.b[8], 8);
+	if (bw_src_stats_update(a0, a1, now))
+		why |= BW_SW_NEW;
+	if (bw_share_hash(a0, a1, cfg->sample_salt) < cfg->sample_share)
+		why |= BW_SW_SHARE;
+	if (ri->monitored)
+		why |= BW_SW_MONITOR;
+	if (!(cfg->flags & BW_CFG_F_SAMPLING) && !ri->monitored)
+		return 0;                      /* filter only */
+	if (!why) {
+		count(BW_CNT_EV_NOT_SELECTED, 0);
+		return 0;
+	}
+	if (cfg->sample_budget &&
+	    cs->win_samples >= (cfg->sample_budget + BW_WINDOWS_PER_SEC - 1) / BW_WINDOWS_PER_SEC) {
+		count(BW_CNT_EV_SAMPLE_BUDGET, 0);
+		return 0;
+	}
+	cs->win_samples++;
+	sample(ctx, ri, cfg->sample_cap, now, why);
+	return 1;
+}
+
+/* A SYN (no ACK) to a watched port: record its traits unless the flood
+ * guard is on. Returns 1 if recorded. */
+__attribute__((noinline)) int bw_on_syn(struct xdp_md *ctx, __u32 l3_fam, __u32 l4,
+					__u32 l3_payload, __u64 rx)
+{
+	struct bw_config *cfg;
+	struct bw_cpu_state *cs;
+	__u32 zero = 0;
+	__u64 now;
+
+	cfg = bpf_map_lookup_elem(&bw_config, &zero);
+	cs = bpf_map_lookup_elem(&bw_cpustate, &zero);
+	if (!cfg || !cs)
+		return 0;
+	now = bpf_ktime_get_boot_ns();
+	if (cpu_window(cfg, cs, rx, now)) {
+		count(BW_CNT_EV_FLOOD_SKIPPED, 0);
+		return 0;
+	}
+	if (!bw_syn_record(ctx, l3_fam, l4, l3_payload, now))
+		return 0;
+	count(BW_CNT_EV_SYN_RECORDED, 0);
+	return 1;
+}
+
+/* A source matched by a rate_limit list (its class's rate_pps): a token
+ * bucket per source, or per /24 or /64 while the flood guard is on so
+ * spoofed sources neither get a fresh burst each nor churn the LRU.
+ * Returns 1 if the packet may pass. */
+__attribute__((noinline)) int bw_list_rate_ok(__u64 a0, __u64 a1, __u32 family, __u32 rate,
+					      __u64 rx)
+{
+	struct bw_config *cfg;
+	struct bw_cpu_state *cs;
+	struct bw_addr src, key;
+	__u32 zero = 0;
+	__u64 now = bpf_ktime_get_boot_ns();
+	int flood = 0;
+
+	__builtin_memcpy(src.b, &a0, 8);
+	__builtin_memcpy(&src.b[8], &a1, 8);
+	cfg = bpf_map_lookup_elem(&bw_config, &zero);
+	cs = bpf_map_lookup_elem(&bw_cpustate, &zero);
+	if (cfg && cs)
+		flood = cpu_window(cfg, cs, rx, now);
+	if (flood)
+		aggregate_key(&key, &src, (__u8)family);
+	else
+		key = src;
+	return rl_allow(&key, rate, now);
 }
 
 SEC("xdp")
@@ -922,21 +1264,26 @@ int botwall_xdp(struct xdp_md *ctx)
 	/* Not an xdp.frags program: every packet is linear, so this is the
 	 * whole length without the cost of bpf_xdp_get_buff_len(). */
 	__u64 bytes = data_end - data;
-	struct bw_lpm_key key = {};
 	struct bw_verdict *v;
 	struct bw_config *cfg;
+	struct bw_counter *rxc;
 	struct pkt p = {};
 	struct tcphdr *th;
 	__u32 zero = 0, thlen, payload_off, payload_len, cls = 0;
 	struct bw_list_class *lc = NULL;
 	struct bw_lstate *ls;
-	__u64 list_mask = 0;
+	__u64 list_mask = 0, rx = 0;
 	__u8 list_action = BW_LACT_NONE, monitored = 0;
 	__u8 method[8];
 	__u64 now;
 	int rc;
 
-	count(BW_CNT_RX, bytes);
+	/* The rx counter doubles as this CPU's packet clock for the flood guard. */
+	rxc = bpf_map_lookup_elem(&bw_counters, &zero);
+	if (rxc) {
+		rx = ++rxc->packets;
+		rxc->bytes += bytes;
+	}
 
 	rc = parse_l2_l3(data, data_end, &p);
 	if (rc > 0) {
@@ -954,6 +1301,8 @@ int botwall_xdp(struct xdp_md *ctx)
 	/* The manual (CLI-edited) lists are small LPM tries, probed only
 	 * when something may be in them. */
 	if (ls->flags & BW_LS_F_MANUAL) {
+		struct bw_lpm_key key = {};
+
 		key.prefixlen = 128;
 		__builtin_memcpy(key.addr, p.saddr.b, 16);
 		if (bpf_map_lookup_elem(&bw_allow, &key)) {
@@ -986,9 +1335,21 @@ int botwall_xdp(struct xdp_md *ctx)
 			lc = bpf_map_lookup_elem(&bw_lclass, &cls);
 		}
 	}
+
 	if (lc && lc->mask) {
 		list_mask = lc->mask;
 		list_action = lc->action;
+		if (list_action == BW_LACT_RATE_LIMIT) {
+			__u64 a0, a1;
+
+			__builtin_memcpy(&a0, p.saddr.b, 8);
+			__builtin_memcpy(&a1, &p.saddr.b[8], 8);
+			if (!bw_list_rate_ok(a0, a1, p.family, lc->rate_pps, rx)) {
+				bw_count_lists(list_mask, 1);
+				count(BW_CNT_DROP_RATE_LIMIT, bytes);
+				return XDP_DROP;
+			}
+		}
 		bw_count_lists(list_mask, list_action == BW_LACT_DROP);
 		if (list_action == BW_LACT_ALLOW) {
 			count(BW_CNT_PASS_ALLOWLIST, bytes);
@@ -1000,8 +1361,6 @@ int botwall_xdp(struct xdp_md *ctx)
 		}
 	}
 
-	/* The clock is read only when something needs it. */
-	now = 0;
 	v = bpf_map_lookup_elem(&bw_verdicts, &p.saddr);
 	if (v && v->action != BW_ACT_NONE) {
 		now = bpf_ktime_get_boot_ns();
@@ -1064,26 +1423,45 @@ int botwall_xdp(struct xdp_md *ctx)
 		payload_len = bytes - payload_off;
 
 	cfg = bpf_map_lookup_elem(&bw_config, &zero);
-	if (!cfg || payload_len < sizeof(method) ||
-	    !is_watched_port(cfg, bpf_ntohs(th->dest)) ||
+	if (!cfg || !is_watched_port(cfg, bpf_ntohs(th->dest))) {
+		count(BW_CNT_PASS_TCP, bytes);
+		return XDP_PASS;
+	}
+
+	/* A connection opening: keep the sender's SYN traits for its requests. */
+	if ((((__u8 *)th)[13] & 0x12) == 0x02) {
+		bw_on_syn(ctx, p.l3_off | (__u32)p.family << 16, p.l4_off, p.l3_payload, rx);
+		count(BW_CNT_PASS_TCP, bytes);
+		return XDP_PASS;
+	}
+
+	if (payload_len < sizeof(method) ||
 	    bpf_xdp_load_bytes(ctx, payload_off, method, sizeof(method)) < 0 ||
 	    !is_http_method(method)) {
 		count(BW_CNT_PASS_TCP, bytes);
 		return XDP_PASS;
 	}
 
-	if (!now)
-		now = bpf_ktime_get_boot_ns();
 	{
-		__u64 a0, a1;
+		/* Scoped so its stack slots can be shared with the early ones:
+		 * this frame plus bw_send_rst's must stay within 512 bytes. */
+		struct req_info ri = {};
 
-		__builtin_memcpy(&a0, p.saddr.b, 8);
-		__builtin_memcpy(&a1, &p.saddr.b[8], 8);
-		bw_src_stats_update(a0, a1, now);
+		ri.saddr = p.saddr;
+		ri.daddr = p.daddr;
+		ri.list_mask = list_mask;
+		ri.rx = rx;
+		ri.payload_off = payload_off;
+		ri.payload_len = payload_len;
+		ri.sport = th->source;
+		ri.dport = th->dest;
+		ri.family = p.family;
+		ri.ttl = p.ttl;
+		ri.tcp_flags = ((__u8 *)th)[13];
+		ri.list_action = list_action;
+		ri.monitored = monitored;
+		bw_on_request(ctx, &ri);
 	}
-	if ((cfg->flags & BW_CFG_F_SAMPLING) || monitored)
-		sample(ctx, &p, th, payload_off, payload_len, cfg->sample_cap, now,
-		       list_mask, list_action);
 	count(BW_CNT_PASS_HTTP, bytes);
 	return XDP_PASS;
 }

@@ -121,6 +121,12 @@ enum bw_counter_id {
 	BW_CNT_DROP_RATE_LIMIT,   /* outcome: over a rate_limit verdict's rate */
 	BW_CNT_DROP_RESET,        /* outcome: answered with a TCP RST (XDP_TX) */
 	BW_CNT_EV_MONITORED,      /* event: packet of a monitored source       */
+	BW_CNT_EV_SYN_RECORDED,   /* event: SYN traits of a source recorded    */
+	BW_CNT_EV_FLOOD_SKIPPED,  /* event: flood guard on: per-source state and
+	                           * sampling skipped for this packet          */
+	BW_CNT_EV_SAMPLE_BUDGET,  /* event: sample skipped, per-CPU budget spent */
+	BW_CNT_EV_NOT_SELECTED,   /* event: request not sampled (source outside
+	                           * the sampled share, not new, not monitored) */
 	BW_CNT__MAX,
 };
 
@@ -129,14 +135,62 @@ struct bw_counter {
 	__u64 bytes;
 };
 
-/* Datapath settings, written by the daemon (array map, key 0). */
+/*
+ * Datapath settings, written by the daemon (array map, key 0).
+ *
+ * Sampling (docs/datapath.md "Sampling"): an HTTP request start is copied to
+ * the ring buffer if it is the first request of a source the datapath has no
+ * stats for, if its source is monitored (list or verdict), or if its source
+ * falls in the sampled share: hash(source, sample_salt) < sample_share, so a
+ * selected source has every request sampled and its timing stays intact.
+ * All of it within sample_budget samples per CPU per second.
+ *
+ * Flood guard: a CPU that sees more than flood_pps packets per second skips
+ * the expensive steps (per-source request stats, SYN traits, sampling) and
+ * keys rate_limit list buckets per /24 (IPv4) or /64 (IPv6) instead of per
+ * source, so a spoofed flood cannot churn per-source state. Measured over
+ * BW_FLOOD_WINDOW_NS windows from the per-CPU packet counter.
+ */
 struct bw_config {
 	__u16 http_ports[BW_MAX_PORTS]; /* host byte order; 0 = unused slot */
 	__u32 sample_cap;               /* payload bytes to copy, <= BW_SAMPLE_CAP */
 	__u32 flags;                    /* BW_CFG_F_*                       */
+	__u32 sample_share;             /* sources sampled in full, of BW_SHARE_ONE */
+	__u32 sample_budget;            /* samples per CPU per second; 0 = no limit */
+	__u32 flood_pps;                /* packets per CPU per second; 0 = no guard */
+	__u64 sample_salt;              /* secret: which sources are in the share   */
 };
 
 #define BW_CFG_F_SAMPLING 0x1u   /* sampling on; off = filter only */
+#define BW_SHARE_ONE      65536u /* sample_share of every source   */
+#define BW_FLOOD_WINDOW_NS 100000000ull  /* 100 ms */
+#define BW_WINDOWS_PER_SEC (1000000000ull / BW_FLOOD_WINDOW_NS)
+
+/* The sampled-share hash of a source (same in BPF and the tests): keyed
+ * with the salt, every address bit reaches the 16 bits kept. */
+static inline __u64 bw_mix64(__u64 x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 29;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 32;
+	return x;
+}
+
+static inline __u32 bw_share_hash(__u64 a0, __u64 a1, __u64 salt)
+{
+	return (__u32)(bw_mix64(bw_mix64(a0 ^ salt) ^ a1) >> 48);
+}
+
+/* Per-CPU state of the flood guard and the sample budget. */
+#define BW_MAP_CPUSTATE "bw_cpustate"  /* per-CPU array[1] */
+struct bw_cpu_state {
+	__u64 win_start_ns;   /* CLOCK_BOOTTIME when the window began         */
+	__u64 win_start_rx;   /* this CPU's rx packet counter at that moment  */
+	__u32 win_samples;    /* samples taken in the window                  */
+	__u32 flood;          /* 1: the last window was over flood_pps        */
+};
 
 /*
  * Per-source request statistics, updated by the datapath on every HTTP
@@ -178,6 +232,50 @@ static inline void bw_welford_step(__u64 *mean, __u64 *m2, __u64 x, __u64 k)
 	*m2 = *m2 + p < *m2 ? ~0ull : *m2 + p;
 }
 
+/*
+ * TCP SYN traits of a source (the p0f-style fingerprint inputs), recorded by
+ * the datapath for every SYN (no ACK) to a watched port in an LRU map keyed
+ * by source, and copied into that source's samples. The daemon turns them
+ * into p0f's signature text (user/p0f.c) to classify the sender's OS.
+ */
+#define BW_MAP_SYN      "bw_syn"       /* LRU hash: per-source SYN traits */
+#define BW_SYN_MAX      (1u << 18)
+#define BW_SYN_OPTS_MAX 16             /* option kinds kept, in order     */
+
+/* Quirks (p0f names in brackets). */
+#define BW_SQ_DF        0x0001u  /* IPv4 don't-fragment set          [df]   */
+#define BW_SQ_ID_NZ     0x0002u  /* IPv4 ID non-zero                 [id+ with df] */
+#define BW_SQ_ECN       0x0004u  /* ECN: IP ECT/CE bits or TCP ECE/CWR [ecn] */
+#define BW_SQ_MBZ       0x0008u  /* IPv4 reserved (evil) bit set     [0+]   */
+#define BW_SQ_FLOW      0x0010u  /* IPv6 flow label non-zero         [flow] */
+#define BW_SQ_SEQ_ZERO  0x0020u  /* sequence number zero             [seq-] */
+#define BW_SQ_ACK_NZ    0x0040u  /* ACK number non-zero without ACK  [ack+] */
+#define BW_SQ_UPTR_NZ   0x0080u  /* urgent pointer non-zero w/o URG  [uptr+] */
+#define BW_SQ_URG       0x0100u  /* URG flag                         [urgf+] */
+#define BW_SQ_PUSH      0x0200u  /* PSH flag                         [pushf+] */
+#define BW_SQ_TS1_ZERO  0x0400u  /* own timestamp zero               [ts1-] */
+#define BW_SQ_TS2_NZ    0x0800u  /* peer timestamp non-zero on a SYN [ts2+] */
+#define BW_SQ_OPT_TAIL  0x1000u  /* non-zero bytes after EOL         [opt+] */
+#define BW_SQ_WS_BIG    0x2000u  /* window scale above 14            [exws] */
+#define BW_SQ_BAD_OPT   0x4000u  /* malformed options                [bad]  */
+
+struct bw_syn_traits {
+	__u64 ts_ns;          /* CLOCK_BOOTTIME of the SYN; 0 = none known   */
+	__u16 window;         /* TCP window, host order                      */
+	__u16 mss;            /* MSS option, 0 if absent                     */
+	__u16 quirks;         /* BW_SQ_*                                     */
+	__u8 family;          /* 4 or 6                                      */
+	__u8 ttl;             /* TTL / hop limit as received                 */
+	__u8 wscale;          /* window scale option                         */
+	__u8 has_wscale;      /* 1: the window scale option was present      */
+	__u8 ip_olen;         /* IPv4 options length in bytes                */
+	__u8 nopts;           /* option kinds recorded in opts[]             */
+	__u8 eol_pad;         /* bytes after an EOL option (p0f "eol+N")     */
+	__u8 payload;         /* 1: the SYN carried data                     */
+	__u8 pad[2];
+	__u8 opts[BW_SYN_OPTS_MAX]; /* TCP option kinds in order            */
+};
+
 /* One sampled HTTP request start, as written into the ring buffer. */
 struct bw_sample {
 	__u64 ts_ns;          /* bpf_ktime_get_boot_ns()                  */
@@ -197,8 +295,16 @@ struct bw_sample {
 	                       * (bpf_skc_lookup_tcp): not a spoofed lone packet */
 	__u8 pad[3];
 	__u64 list_mask;      /* bit i: the source is in list id i        */
+	struct bw_syn_traits syn; /* the source's last SYN (syn.ts_ns 0: none) */
+	__u8 why;             /* BW_SW_*: why this request was sampled    */
+	__u8 pad2[7];
 	__u8 payload[BW_SAMPLE_CAP];
 };
+
+/* Why a request was sampled (bw_sample.why, bits). */
+#define BW_SW_NEW       0x1u  /* first request of a source without stats */
+#define BW_SW_SHARE     0x2u  /* source in the sampled share             */
+#define BW_SW_MONITOR   0x4u  /* monitored by a list or a verdict        */
 
 /*
  * Flags computed by the daemon's scorer; ids are stable (maps, store, CLI).
@@ -336,7 +442,7 @@ enum bw_list_category {
 enum bw_list_action {
 	BW_LACT_NONE = 0,
 	BW_LACT_MONITOR,     /* pass, count, sample every HTTP request     */
-	BW_LACT_RATE_LIMIT,  /* pass and count (token bucket: not yet)     */
+	BW_LACT_RATE_LIMIT,  /* token bucket per source at the class's rate */
 	BW_LACT_DROP,
 	BW_LACT_ALLOW,       /* an allow list wins over everything         */
 	BW_LACT__MAX,
@@ -368,7 +474,10 @@ struct bw_host_bucket {
 struct bw_list_class {
 	__u64 mask;          /* bit i: list id i matched                    */
 	__u8 action;         /* enum bw_list_action, strongest of the mask  */
-	__u8 pad[7];
+	__u8 pad[3];
+	__u32 rate_pps;      /* BW_LACT_RATE_LIMIT: the lowest rate of the
+	                      * rate_limit lists in the mask (per source; per
+	                      * /24 or /64 while the flood guard is on)     */
 };
 
 struct bw_list_info {        /* written by the daemon, read by the CLI   */
@@ -379,6 +488,8 @@ struct bw_list_info {        /* written by the daemon, read by the CLI   */
 	__u8 pad;
 	__u32 prefixes;      /* prefixes loaded                              */
 	__u64 loaded_sec;    /* CLOCK_REALTIME of the last (re)load          */
+	__u32 rate_pps;      /* rate_limit lists: packets per second         */
+	__u32 pad2;
 };
 
 struct bw_list_counter {     /* per CPU, indexed by list id               */
@@ -435,8 +546,10 @@ _Static_assert(sizeof(struct bw_lpm_key) == 20, "bw_lpm_key");
 _Static_assert(sizeof(struct bw_list_entry) == 8, "bw_list_entry");
 _Static_assert(sizeof(struct bw_verdict) == 24, "bw_verdict");
 _Static_assert(sizeof(struct bw_counter) == 16, "bw_counter");
-_Static_assert(sizeof(struct bw_config) == 24, "bw_config");
-_Static_assert(sizeof(struct bw_sample) == 72 + BW_SAMPLE_CAP, "bw_sample");
+_Static_assert(sizeof(struct bw_config) == 48, "bw_config");
+_Static_assert(sizeof(struct bw_syn_traits) == 40, "bw_syn_traits");
+_Static_assert(sizeof(struct bw_cpu_state) == 24, "bw_cpu_state");
+_Static_assert(sizeof(struct bw_sample) == 120 + BW_SAMPLE_CAP, "bw_sample");
 _Static_assert((BW_SAMPLE_CAP & (BW_SAMPLE_CAP - 1)) == 0, "sample cap: power of two");
 _Static_assert(BW_FLAG__MAX <= BW_FLAG_SLOTS, "too many flags");
 _Static_assert(sizeof(struct bw_score_stats) ==
@@ -448,7 +561,7 @@ _Static_assert(sizeof(struct bw_src_stats) == 40, "bw_src_stats");
 _Static_assert(BW_IAT_CAP_US < (1ull << 32), "iat^2 fits in 64 bits");
 _Static_assert(sizeof(struct bw_host_bucket) == 64, "bw_host_bucket: one cache line");
 _Static_assert(sizeof(struct bw_list_class) == 16, "bw_list_class");
-_Static_assert(sizeof(struct bw_list_info) == 48, "bw_list_info");
+_Static_assert(sizeof(struct bw_list_info) == 56, "bw_list_info");
 _Static_assert(sizeof(struct bw_list_counter) == 16, "bw_list_counter");
 _Static_assert(sizeof(struct bw_t24_chunk) == 32, "bw_t24_chunk");
 _Static_assert(sizeof(struct bw_t8_group) == 512, "bw_t8_group");

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 #include <xdp/libxdp.h>
 
@@ -31,6 +32,7 @@
 #include "log.h"
 #include "maps.h"
 #include "names.h"
+#include "p0f.h"
 #include "record.h"
 #include "score.h"
 #include "engine.h"
@@ -56,6 +58,7 @@ struct daemon {
 	struct bw_api *api;
 	bool stats_dirty;
 	int instance_lock;
+	__u64 sample_salt;           /* keyed hash of the sampled share */
 
 	/* blast radius */
 	double tokens;               /* new verdicts allowed right now   */
@@ -371,6 +374,7 @@ static int load_table(struct daemon *d, const struct bw_settings *cfg, struct bw
 		snprintf(defs[i].name, sizeof(defs[i].name), "%s", cfg->tables[i].name);
 		defs[i].category = cfg->tables[i].category;
 		defs[i].action = cfg->tables[i].action;
+		defs[i].rate_pps = cfg->tables[i].rate_pps;
 		defs[i].set = &sets[i];
 	}
 	if (bw_ltable_apply(&fds, defs, cfg->ntables, &st, err, sizeof(err))) {
@@ -399,6 +403,12 @@ static int write_config(struct daemon *d)
 	memcpy(cfg.http_ports, d->cfg.ports, d->cfg.nports * sizeof(d->cfg.ports[0]));
 	cfg.sample_cap = d->cfg.sample_bytes;
 	cfg.flags = d->cfg.sampling ? BW_CFG_F_SAMPLING : 0;
+	cfg.sample_share = d->cfg.sample_share;
+	cfg.sample_budget = d->cfg.sample_budget;
+	cfg.flood_pps = d->cfg.flood_pps;
+	/* Kept across reloads (and restarts, read back from the map) so the
+	 * sampled sources stay the same ones. */
+	cfg.sample_salt = d->sample_salt;
 	return bpf_map_update_elem(d->maps.config, &zero, &cfg, BPF_ANY);
 }
 
@@ -478,6 +488,7 @@ static int on_sample(void *ctx, void *data, size_t len)
 	enum bw_http_status st;
 	struct bw_score_ctx sctx;
 	struct bw_score sc;
+	struct bw_syn syn;
 	char addr[BW_PREFIX_STRLEN], flags[512], ua[160];
 	uint64_t now;
 	size_t cap;
@@ -494,8 +505,13 @@ static int on_sample(void *ctx, void *data, size_t len)
 	st = bw_http_parse((const char *)s->payload, cap, &req);
 	if (st != BW_HTTP_OK)
 		d->stats.parse_errors++;
-	/* SYN traits are not captured by the datapath yet: ctx.syn = NULL. */
 	sctx = (struct bw_score_ctx){ .src = &s->saddr, .dst = &s->daddr };
+	/* The source's last SYN, as the datapath recorded it (none for a
+	 * connection opened before botwall was attached, or under a flood). */
+	if (s->syn.ts_ns && s->syn.ts_ns <= s->ts_ns) {
+		bw_syn_from_traits(&s->syn, &syn);
+		sctx.syn = &syn;
+	}
 	bw_score_full(&d->scorer, &req, st, &sctx, &sc);
 
 	d->stats.scored++;
@@ -693,6 +709,18 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 	d->state.started_ns = bw_now_ns();
 	d->state.flags = (d->loader.adopted ? BW_DS_F_ADOPTED : 0) |
 			 (d->loader.legacy ? BW_DS_F_LEGACY : 0);
+	/* Keep the salt of a running datapath (adoption after a restart), so
+	 * the sampled share stays the same sources; else draw a new one. */
+	{
+		struct bw_config old;
+		__u32 zero = 0;
+
+		if (!bpf_map_lookup_elem(d->maps.config, &zero, &old) && old.sample_salt)
+			d->sample_salt = old.sample_salt;
+		else if (getrandom(&d->sample_salt, sizeof(d->sample_salt), 0) !=
+			 (ssize_t)sizeof(d->sample_salt))
+			d->sample_salt = bw_now_ns() ^ ((__u64)getpid() << 32);
+	}
 	if (write_config(d)) {
 		bw_err("writing the datapath config: %s", strerror(errno));
 		return -1;

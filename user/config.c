@@ -19,12 +19,15 @@ const struct bw_config_key bw_config_keys[] = {
 	{ "port", "TCP port whose HTTP requests are sampled, 1-65535; repeat for more (at most 8)", "80" },
 	{ "blocklist", "list file of prefixes to drop; repeat for more (at most 32)", "(none)" },
 	{ "allowlist", "list file of prefixes never filtered; repeat for more (at most 32)", "(none)" },
-	{ "list", "NAME:CATEGORY:ACTION:FILE, a list in the scalable table; repeat (at most 64)", "(none)" },
+	{ "list", "NAME:CATEGORY:ACTION[:PPS]:FILE, a list in the scalable table (PPS: rate_limit's packets per second per source, default 50); repeat (at most 64)", "(none)" },
 	{ "threshold", "score at which a source is blocked, 1-100", "80" },
 	{ "verdict_ttl", "seconds a block verdict lasts, 1-604800", "600" },
 	{ "verdict_action", "what a score verdict does: drop, reset, monitor or rate_limit:PPS", "drop" },
 	{ "sample_bytes", "request bytes copied per sample, 64-2048", "2048" },
 	{ "sampling", "sample and score HTTP requests: yes or no", "yes" },
+	{ "sample_share", "percent of sources (chosen by a keyed hash of the address) whose every request is sampled, 0-100; new and monitored sources are always sampled", "100" },
+	{ "sample_budget", "samples per CPU per second at most, 0 (no limit)-1000000", "20000" },
+	{ "flood_pps", "flood guard: above this many packets per CPU per second, skip sampling and per-source state, 0 (off)-100000000", "2000000" },
 	{ "keep", "on exit leave the program attached and the maps pinned: yes or no", "no" },
 	{ "require_established", "push a verdict only for a request on an established local TCP connection: yes or no", "yes" },
 	{ "max_verdicts_per_sec", "blast radius: new verdicts per second at most, 1-100000", "100" },
@@ -55,6 +58,9 @@ void bw_settings_defaults(struct bw_settings *s)
 	s->verdict_action = BW_ACT_DROP;
 	s->sample_bytes = BW_SAMPLE_CAP;
 	s->sampling = true;
+	s->sample_share = BW_SHARE_ONE;
+	s->sample_budget = 20000;
+	s->flood_pps = 2000000;
 	s->require_established = true;
 	s->max_verdicts_per_sec = 100;
 	s->max_verdicts = 100000;
@@ -128,6 +134,33 @@ static int num(const char *v, unsigned long lo, unsigned long hi, unsigned long 
 	return (errno || *end || *out < lo || *out > hi) ? -1 : 0;
 }
 
+/* "12.5" or "12.5%" -> share of BW_SHARE_ONE (0-100 %, up to 3 decimals). */
+static int percent(const char *v, unsigned int *out)
+{
+	unsigned long whole = 0, frac = 0, scale = 1;
+	const char *p = v;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	while (isdigit((unsigned char)*p) && whole <= 100)
+		whole = whole * 10 + (unsigned long)(*p++ - '0');
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		while (isdigit((unsigned char)*p) && scale < 1000) {
+			frac = frac * 10 + (unsigned long)(*p++ - '0');
+			scale *= 10;
+		}
+	}
+	if (*p == '%')
+		p++;
+	if (*p || whole > 100 || (whole == 100 && frac))
+		return -1;
+	*out = (unsigned int)(((whole * scale + frac) * BW_SHARE_ONE + 50 * scale) / (100 * scale));
+	return 0;
+}
+
 static int yesno(const char *v, bool *out)
 {
 	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
@@ -199,6 +232,7 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 	} else if (!strcmp(key, "list")) {
 		char buf[PATH_MAX + 128], *name, *cat, *act, *path, *save = NULL;
 		struct bw_table_list *l;
+		__u32 rate;
 		int c, a;
 
 		if (!(*reset & LIST_TABLE)) {
@@ -213,7 +247,7 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		act = strtok_r(NULL, ":", &save);
 		path = strtok_r(NULL, "", &save);
 		if (!name || !cat || !act || !path || !*path)
-			BAD("NAME:CATEGORY:ACTION:FILE");
+			BAD("NAME:CATEGORY:ACTION[:PPS]:FILE");
 		if (strlen(name) >= BW_LIST_NAME_MAX)
 			BAD("a list name of at most 15 characters");
 		if ((c = bw_lcat_parse(cat)) < 0)
@@ -221,6 +255,16 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 			    "good_bot_ranges or custom");
 		if ((a = bw_lact_parse(act)) < 0)
 			BAD("an action: drop, monitor, rate_limit or allow");
+		rate = 0;
+		if (a == BW_LACT_RATE_LIMIT && isdigit((unsigned char)*path) && strchr(path, ':')) {
+			char *colon = strchr(path, ':');
+
+			*colon = 0;
+			if (num(path, 1, 100000000, &n) || !colon[1])
+				BAD("rate_limit:PPS:FILE with PPS 1-100000000");
+			rate = (__u32)n;
+			path = colon + 1;
+		}
 		if (s->ntables == BW_LISTS_MAX)
 			BAD("at most 64 lists");
 		for (size_t i = 0; i < s->ntables; i++)
@@ -230,6 +274,7 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		snprintf(l->name, sizeof(l->name), "%s", name);
 		l->category = (__u8)c;
 		l->action = (__u8)a;
+		l->rate_pps = rate;
 		l->path = strdup(path);
 		if (!l->path)
 			BAD("(out of memory)");
@@ -253,6 +298,17 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		if (yesno(v, &b))
 			BAD("yes or no");
 		s->sampling = b;
+	} else if (!strcmp(key, "sample_share")) {
+		if (percent(v, &s->sample_share))
+			BAD("a percentage 0-100 (e.g. 10 or 12.5)");
+	} else if (!strcmp(key, "sample_budget")) {
+		if (num(v, 0, 1000000, &n))
+			BAD("samples per second 0-1000000 (0: no limit)");
+		s->sample_budget = (unsigned int)n;
+	} else if (!strcmp(key, "flood_pps")) {
+		if (num(v, 0, 100000000, &n))
+			BAD("packets per second 0-100000000 (0: off)");
+		s->flood_pps = (unsigned int)n;
 	} else if (!strcmp(key, "require_established")) {
 		if (yesno(v, &b))
 			BAD("yes or no");
@@ -402,10 +458,15 @@ void bw_settings_print(const struct bw_settings *s, FILE *out)
 		fprintf(out, "blocklist = %s\n", s->blocklists.path[i]);
 	for (size_t i = 0; i < s->allowlists.n; i++)
 		fprintf(out, "allowlist = %s\n", s->allowlists.path[i]);
-	for (size_t i = 0; i < s->ntables; i++)
-		fprintf(out, "list = %s:%s:%s:%s\n", s->tables[i].name,
+	for (size_t i = 0; i < s->ntables; i++) {
+		char rate[16] = "";
+
+		if (s->tables[i].rate_pps)
+			snprintf(rate, sizeof(rate), ":%u", s->tables[i].rate_pps);
+		fprintf(out, "list = %s:%s:%s%s:%s\n", s->tables[i].name,
 			bw_lcat_name(s->tables[i].category), bw_lact_name(s->tables[i].action),
-			s->tables[i].path);
+			rate, s->tables[i].path);
+	}
 	if (s->verdict_action == BW_ACT_RATE_LIMIT)
 		fprintf(out, "verdict_action = rate_limit:%u\n", s->verdict_rate);
 	else
@@ -413,6 +474,8 @@ void bw_settings_print(const struct bw_settings *s, FILE *out)
 	fprintf(out, "threshold = %u\nverdict_ttl = %u\nsample_bytes = %u\nsampling = %s\nkeep = %s\n",
 		s->threshold, s->verdict_ttl, s->sample_bytes, s->sampling ? "yes" : "no",
 		s->keep ? "yes" : "no");
+	fprintf(out, "sample_share = %.3f\nsample_budget = %u\nflood_pps = %u\n",
+		s->sample_share * 100.0 / BW_SHARE_ONE, s->sample_budget, s->flood_pps);
 	fprintf(out, "require_established = %s\n", s->require_established ? "yes" : "no");
 	fprintf(out, "max_verdicts_per_sec = %u\nmax_verdicts = %u\nlog_level = %s\nlog_format = %s\n",
 		s->max_verdicts_per_sec, s->max_verdicts, levels[s->log_level],

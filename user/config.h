@@ -29,11 +29,12 @@ struct bw_paths {
 	size_t n;
 };
 
-/* One --list / list = NAME:CATEGORY:ACTION:FILE, validated. */
+/* One --list / list = NAME:CATEGORY:ACTION[:PPS]:FILE, validated. */
 struct bw_table_list {
 	char name[BW_LIST_NAME_MAX];
 	__u8 category;      /* enum bw_lcat */
 	__u8 action;        /* enum bw_lact */
+	__u32 rate_pps;     /* rate_limit: packets/s per source, 0 = default */
 	char *path;
 };
 
@@ -52,6 +53,9 @@ struct bw_settings {
 	__u32 verdict_rate;               /* its packets/s for rate_limit      */
 	unsigned int sample_bytes;        /* payload bytes per sample          */
 	bool sampling;
+	unsigned int sample_share;        /* sources sampled in full, of BW_SHARE_ONE */
+	unsigned int sample_budget;       /* samples per CPU per second, 0 = no limit */
+	unsigned int flood_pps;           /* flood guard, packets per CPU per second  */
 	bool keep;                        /* fail-static on exit               */
 	bool require_established;         /* verdicts only for requests on an
 					   * established local connection     */

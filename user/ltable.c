@@ -73,9 +73,11 @@ static uint64_t mix64(uint64_t x)
 struct classes {
 	__u64 mask[BW_CLASS_MAX];
 	__u8 action[BW_CLASS_MAX];
+	__u32 rate[BW_CLASS_MAX];   /* lowest rate of its rate_limit lists */
 	__u16 slot[CLS_SLOTS];      /* class index, 0 = empty */
 	__u32 n;
 	__u8 list_action[BW_LISTS_MAX];
+	__u32 list_rate[BW_LISTS_MAX];
 	bool full;
 };
 
@@ -102,9 +104,16 @@ static __u16 class_of(struct classes *c, __u64 mask)
 	c->slot[h] = (__u16)c->n;
 	c->mask[c->n] = mask;
 	c->action[c->n] = BW_LACT_NONE;
-	for (int b = 0; b < BW_LISTS_MAX; b++)
-		if ((mask >> b & 1) && c->list_action[b] > c->action[c->n])
+	c->rate[c->n] = 0;
+	for (int b = 0; b < BW_LISTS_MAX; b++) {
+		if (!(mask >> b & 1))
+			continue;
+		if (c->list_action[b] > c->action[c->n])
 			c->action[c->n] = c->list_action[b];
+		if (c->list_action[b] == BW_LACT_RATE_LIMIT &&
+		    (!c->rate[c->n] || c->list_rate[b] < c->rate[c->n]))
+			c->rate[c->n] = c->list_rate[b];
+	}
 	return (__u16)c->n++;
 }
 
@@ -761,6 +770,8 @@ static int build_all(struct build *b, const struct bw_list_def *lists, size_t n,
 		if (lists[l].action == BW_LACT_NONE || lists[l].action >= BW_LACT__MAX)
 			FAIL("list %s: no valid action", lists[l].name);
 		b->cls->list_action[lists[l].id] = lists[l].action;
+		b->cls->list_rate[lists[l].id] = lists[l].rate_pps ? lists[l].rate_pps
+								  : BW_LIST_RATE_DEFAULT;
 		total += lists[l].set ? lists[l].set->n : 0;
 	}
 	e4 = malloc((total + 1) * sizeof(*e4));
@@ -971,6 +982,7 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 		ck[i] = gen * BW_CLASS_MAX + i;
 		cv[i].mask = b.cls->mask[i];
 		cv[i].action = b.cls->action[i];
+		cv[i].rate_pps = b.cls->rate[i];
 	}
 	if (put_batch(fds->lclass, ck, cv, 4, sizeof(*cv), b.cls->n, "classes", err, errlen))
 		goto out;
@@ -1008,6 +1020,9 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 			info.action = lists[i].action;
 			info.prefixes = lists[i].set ? (__u32)lists[i].set->n : 0;
 			info.loaded_sec = (__u64)time(NULL);
+			if (lists[i].action == BW_LACT_RATE_LIMIT)
+				info.rate_pps = lists[i].rate_pps ? lists[i].rate_pps
+								  : BW_LIST_RATE_DEFAULT;
 		}
 		bpf_map_update_elem(fds->lists, &id, &info, BPF_ANY);
 	}
@@ -1078,4 +1093,18 @@ __u64 bw_ltable_ref_lookup(const struct bw_list_def *lists, size_t n,
 		}
 	}
 	return mask;
+}
+
+__u32 bw_ltable_class_rate(const struct bw_list_def *lists, size_t n, __u64 mask)
+{
+	__u32 rate = 0, r;
+
+	for (size_t l = 0; l < n; l++) {
+		if (!(mask >> lists[l].id & 1) || lists[l].action != BW_LACT_RATE_LIMIT)
+			continue;
+		r = lists[l].rate_pps ? lists[l].rate_pps : BW_LIST_RATE_DEFAULT;
+		if (!rate || r < rate)
+			rate = r;
+	}
+	return rate;
 }

@@ -23,8 +23,12 @@ struct bw_list_def {
 	char name[BW_LIST_NAME_MAX];
 	__u8 category;                  /* enum bw_list_category */
 	__u8 action;                    /* enum bw_list_action   */
+	__u32 rate_pps;                 /* BW_LACT_RATE_LIMIT: packets/s (0: BW_LIST_RATE_DEFAULT) */
 	const struct bw_prefix_set *set;
 };
+
+/* Rate of a rate_limit list given without one. */
+#define BW_LIST_RATE_DEFAULT 50
 
 struct bw_ltable_stats {
 	size_t v4_prefixes, v4_hosts, t8_groups;
@@ -57,6 +61,8 @@ int bw_ltable_release_old(const struct bw_ltable_fds *fds, char *err, size_t err
  * mask of lists whose prefixes contain addr, and the strongest action. */
 __u64 bw_ltable_ref_lookup(const struct bw_list_def *lists, size_t n,
 			   const struct bw_addr *addr, __u8 *action);
+/* The rate of a class: the lowest of its rate_limit lists (0 if none). */
+__u32 bw_ltable_class_rate(const struct bw_list_def *lists, size_t n, __u64 mask);
 
 /* Names of categories and actions (CLI, options, JSON); -1 if unknown. */
 const char *bw_lcat_name(unsigned int c);

@@ -104,7 +104,7 @@ const char *const bw_map_names[] = {
 	BW_MAP_SAMPLES, BW_MAP_CONFIG, BW_MAP_SCORESTATS, BW_MAP_DAEMON,
 	BW_MAP_LSTATE, BW_MAP_LCLASS, BW_MAP_LISTS, BW_MAP_LSTATS,
 	BW_MAP_V4T24, BW_MAP_V4T8, BW_MAP_V4HOST, BW_MAP_V6BKT, BW_MAP_V6PFX,
-	BW_MAP_RATELIM, BW_MAP_SRCSTATS,
+	BW_MAP_RATELIM, BW_MAP_SRCSTATS, BW_MAP_SYN, BW_MAP_CPUSTATE,
 };
 const size_t bw_map_count_names = sizeof(bw_map_names) / sizeof(bw_map_names[0]);
 

@@ -16,9 +16,13 @@ const struct bw_counter_name bw_counter_names[BW_CNT__MAX] = {
 	[BW_CNT_EV_SAMPLED]      = { "event", "sampled", "request copied to the ring buffer" },
 	[BW_CNT_EV_RINGBUF_FULL] = { "event", "ringbuf_full", "sample lost: ring buffer full" },
 	[BW_CNT_EV_VERDICT_EXPIRED] = { "event", "verdict_expired", "expired verdict ignored" },
-	[BW_CNT_DROP_RATE_LIMIT] = { "drop", "rate_limit", "over the rate of a rate_limit verdict" },
+	[BW_CNT_DROP_RATE_LIMIT] = { "drop", "rate_limit", "over the rate of a rate_limit verdict or list" },
 	[BW_CNT_DROP_RESET]      = { "drop", "reset", "answered with a TCP RST (reset verdict)" },
 	[BW_CNT_EV_MONITORED]    = { "event", "monitored", "packet of a monitored source" },
+	[BW_CNT_EV_SYN_RECORDED] = { "event", "syn_recorded", "SYN traits of a source recorded" },
+	[BW_CNT_EV_FLOOD_SKIPPED] = { "event", "flood_skipped", "flood guard: sampling and per-source state skipped" },
+	[BW_CNT_EV_SAMPLE_BUDGET] = { "event", "sample_budget", "sample skipped: per-CPU budget spent" },
+	[BW_CNT_EV_NOT_SELECTED] = { "event", "not_selected", "request not sampled: source not new, not in the share, not monitored" },
 };
 
 /* Descriptions of the seed-000 flags are seed 000's own words. */

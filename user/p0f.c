@@ -270,7 +270,7 @@ int bw_syn_parse(const char *s, struct bw_syn *o, char *err, size_t errlen)
 		case 4: bad = split(f[4], ws, 2, ',') != 2 || num(ws[0], &o->win) ||
 			      num(ws[1], &o->scale) || o->scale > 14;
 			break;
-		case 5: bad = strlen(f[5]) >= sizeof(o->olayout) || !*f[5];
+		case 5: bad = strlen(f[5]) >= sizeof(o->olayout);   /* empty: no options */
 			if (!bad)
 				strcpy(o->olayout, f[5]);
 			break;
@@ -353,4 +353,68 @@ bool bw_p0f_os_mismatch(const struct bw_syn_class *c, const char *ua_os)
 		return true;
 	}
 	return false; /* an OS we cannot map: no claim either way */
+}
+
+/* Appends ",word" (or "word" first) to a bounded string. */
+static void add_word(char *s, size_t cap, const char *w)
+{
+	size_t n = strlen(s);
+
+	snprintf(s + n, cap - n, "%s%s", n ? "," : "", w);
+}
+
+void bw_syn_from_traits(const struct bw_syn_traits *t, struct bw_syn *o)
+{
+	/* p0f's quirk order (signatures compare the text). */
+	static const struct { __u16 bit; const char *name; } q[] = {
+		{ BW_SQ_ECN, "ecn" }, { BW_SQ_MBZ, "0+" }, { BW_SQ_FLOW, "flow" },
+		{ BW_SQ_SEQ_ZERO, "seq-" }, { BW_SQ_ACK_NZ, "ack+" }, { BW_SQ_UPTR_NZ, "uptr+" },
+		{ BW_SQ_URG, "urgf+" }, { BW_SQ_PUSH, "pushf+" }, { BW_SQ_TS1_ZERO, "ts1-" },
+		{ BW_SQ_TS2_NZ, "ts2+" }, { BW_SQ_OPT_TAIL, "opt+" }, { BW_SQ_WS_BIG, "exws" },
+		{ BW_SQ_BAD_OPT, "bad" },
+	};
+	unsigned int nopts = t->nopts < BW_SYN_OPTS_MAX ? t->nopts : BW_SYN_OPTS_MAX;
+
+	memset(o, 0, sizeof(*o));
+	o->ver = t->family == 6 ? 6 : 4;
+	o->ttl = t->ttl;
+	o->olen = t->family == 6 ? 0 : t->ip_olen;
+	o->mss = t->mss;
+	o->win = t->window;
+	o->scale = t->has_wscale ? (t->wscale > 14 ? 14 : t->wscale) : 0;
+	o->payload = t->payload;
+	for (unsigned int i = 0; i < nopts; i++) {
+		char w[16];
+
+		switch (t->opts[i]) {
+		case 0: snprintf(w, sizeof(w), "eol+%u", t->eol_pad); break;
+		case 1: snprintf(w, sizeof(w), "nop"); break;
+		case 2: snprintf(w, sizeof(w), "mss"); break;
+		case 3: snprintf(w, sizeof(w), "ws"); break;
+		case 4: snprintf(w, sizeof(w), "sok"); break;
+		case 5: snprintf(w, sizeof(w), "sack"); break;
+		case 8: snprintf(w, sizeof(w), "ts"); break;
+		default: snprintf(w, sizeof(w), "?%u", t->opts[i]); break;
+		}
+		add_word(o->olayout, sizeof(o->olayout), w);
+	}
+	if (o->ver == 4) {
+		bool df = t->quirks & BW_SQ_DF, id = t->quirks & BW_SQ_ID_NZ;
+
+		if (df)
+			add_word(o->quirks, sizeof(o->quirks), "df");
+		if (df && id)
+			add_word(o->quirks, sizeof(o->quirks), "id+");
+		if (!df && !id)
+			add_word(o->quirks, sizeof(o->quirks), "id-");
+	}
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
+		if (t->quirks & q[i].bit)
+			add_word(o->quirks, sizeof(o->quirks), q[i].name);
+}
+
+int bw_syn_format(const struct bw_syn *s, char *out, size_t len)
+{
+	return snprintf(out, len, "%d:%d:%d:%d:%d,%d:%s:%s:%s", s->ver, s->ttl, s->olen, s->mss,
+			s->win, s->scale, s->olayout, s->quirks, s->payload ? "+" : "0");
 }

@@ -379,7 +379,7 @@ int main(int argc, char **argv)
 	};
 	{
 		struct bw_config c = { .http_ports = { 80 }, .sample_cap = BW_SAMPLE_CAP,
-				       .flags = BW_CFG_F_SAMPLING };
+				       .flags = BW_CFG_F_SAMPLING, .sample_share = BW_SHARE_ONE };
 
 		bpf_map_update_elem(bpf_map__fd(ref->maps.bw_config), &zero, &c, BPF_ANY);
 	}

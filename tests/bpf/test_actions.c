@@ -386,7 +386,8 @@ static void test_expired_verdicts_ignored(void)
  * recomputes them from the timestamps the datapath recorded. */
 static void test_src_stats_welford(void)
 {
-	struct bw_config c = { .http_ports = { 80 }, .sample_cap = 256, .flags = BW_CFG_F_SAMPLING };
+	struct bw_config c = { .http_ports = { 80 }, .sample_cap = 256, .flags = BW_CFG_F_SAMPLING,
+				 .sample_share = BW_SHARE_ONE };
 	struct tcp_spec s = { .src = "2001:db8::77", .dst = "2001:db8::10", .flags = 0x18,
 			      .payload = GET_REQ };
 	int fd = bpf_map__fd(skel->maps.bw_srcstats);
@@ -462,7 +463,8 @@ static void test_welford_reference(void)
  * request from another port (no socket) is not. */
 static void test_established_flag(void)
 {
-	struct bw_config c = { .http_ports = { 0 }, .sample_cap = 256, .flags = BW_CFG_F_SAMPLING };
+	struct bw_config c = { .http_ports = { 0 }, .sample_cap = 256, .flags = BW_CFG_F_SAMPLING,
+				 .sample_share = BW_SHARE_ONE };
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sa);
 	int lfd, cfd, afd;

@@ -604,7 +604,8 @@ int main(void)
 {
 	struct bpf_map *m;
 	__u32 zero = 0;
-	struct bw_config c = { .http_ports = { 80 }, .sample_cap = 256, .flags = BW_CFG_F_SAMPLING };
+	struct bw_config c = { .http_ports = { 80 }, .sample_cap = 256, .flags = BW_CFG_F_SAMPLING,
+				 .sample_share = BW_SHARE_ONE };
 
 	skel = botwall_bpf__open();
 	if (!skel) {

@@ -221,7 +221,8 @@ static void list_add(struct bpf_map *m, const char *prefix)
 
 static void set_config(__u16 port, __u32 cap, __u32 flags)
 {
-	struct bw_config c = { .http_ports = { port }, .sample_cap = cap, .flags = flags };
+	struct bw_config c = { .http_ports = { port }, .sample_cap = cap, .flags = flags,
+				 .sample_share = BW_SHARE_ONE };
 	__u32 zero = 0;
 
 	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &c, BPF_ANY);

@@ -32,6 +32,16 @@ static const char *check_skip_reason __attribute__((unused));
 		}                                                              \
 	} while (0)
 
+#define CHECK_STR(a, b)                                                        \
+	do {                                                                   \
+		const char *_a = (a), *_b = (b);                               \
+		if (strcmp(_a, _b)) {                                          \
+			printf("  %s:%d: check failed: %s == \"%s\" (got \"%s\")\n", \
+			       __FILE__, __LINE__, #a, _b, _a);                \
+			check_case_failed = 1;                                 \
+		}                                                              \
+	} while (0)
+
 #define SKIP(reason)                                                           \
 	do {                                                                   \
 		check_skip_reason = (reason);                                  \

@@ -171,6 +171,46 @@ static void test_tcp_os_mismatch(void)
 	CHECK(strstr(sc.syn_class, "Windows") != NULL);
 }
 
+/* The datapath's raw SYN traits become the same observed form (and the
+ * same p0f class) as the text a p0f user would write. */
+static void test_syn_from_datapath_traits(void)
+{
+	struct bw_syn_traits lt = { .ts_ns = 1, .window = 29200, .mss = 1460, .family = 4,
+				    .ttl = 57, .wscale = 7, .has_wscale = 1, .nopts = 5,
+				    .quirks = BW_SQ_DF | BW_SQ_ID_NZ, .opts = { 2, 4, 8, 1, 3 } };
+	struct bw_syn_traits wt = { .ts_ns = 1, .window = 8192, .mss = 1460, .family = 4,
+				    .ttl = 120, .wscale = 8, .has_wscale = 1, .nopts = 6,
+				    .quirks = BW_SQ_DF | BW_SQ_ID_NZ, .opts = { 2, 1, 3, 1, 1, 4 } };
+	struct bw_syn_traits odd = { .family = 6, .ttl = 64, .window = 1024, .nopts = 3,
+				     .eol_pad = 2, .quirks = BW_SQ_FLOW | BW_SQ_ECN | BW_SQ_WS_BIG,
+				     .wscale = 15, .has_wscale = 1, .opts = { 3, 77, 0 } };
+	struct bw_syn s, back;
+	struct bw_syn_class c;
+	char text[256], err[256];
+
+	bw_syn_from_traits(&lt, &s);
+	bw_syn_format(&s, text, sizeof(text));
+	CHECK_STR(text, "4:57:0:1460:29200,7:mss,sok,ts,nop,ws:df,id+:0");
+	CHECK_EQ(bw_syn_parse(text, &back, err, sizeof(err)), 0);
+	bw_syn_from_traits(&wt, &s);
+	bw_syn_format(&s, text, sizeof(text));
+	CHECK_STR(text, "4:120:0:1460:8192,8:mss,nop,ws,nop,nop,sok:df,id+:0");
+	bw_syn_from_traits(&odd, &s);
+	bw_syn_format(&s, text, sizeof(text));
+	CHECK_STR(text, "6:64:0:0:1024,14:ws,?77,eol+2:ecn,flow,exws:0");
+	/* No DF and a zero IPv4 ID is p0f's id-. */
+	lt.quirks = 0;
+	bw_syn_from_traits(&lt, &s);
+	CHECK_STR(s.quirks, "id-");
+	if (!S.p0f)
+		SKIP("p0f signatures not installed");
+	lt.quirks = BW_SQ_DF | BW_SQ_ID_NZ;
+	bw_syn_from_traits(&lt, &s);
+	CHECK(bw_p0f_match(S.p0f, &s, &c) == 1 && !strcmp(c.os, "Linux"));
+	bw_syn_from_traits(&wt, &s);
+	CHECK(bw_p0f_match(S.p0f, &s, &c) == 1 && !strcmp(c.os, "Windows"));
+}
+
 static void test_bot_impersonation_and_reputation(void)
 {
 	struct bw_range good[1], rep[2];
@@ -298,6 +338,7 @@ int main(void)
 	RUN(test_header_order_mismatch);
 	RUN(test_fingerprint_stable);
 	RUN(test_tcp_os_mismatch);
+	RUN(test_syn_from_datapath_traits);
 	RUN(test_bot_impersonation_and_reputation);
 	RUN(test_grouping_and_deny_rule);
 	RUN(test_weights_file);
