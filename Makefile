@@ -27,6 +27,7 @@ BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 LIB_SRCS   := user/names.c user/addr.c user/lists.c user/http.c user/score.c \
 	      user/uadb.c user/p0f.c user/horder.c user/engine.c \
 	      user/maps.c user/log.c user/config.c user/lock.c user/loader.c user/ltable.c
+LIB_SRCS   += user/migrate.c
 LIB_SRCS   += user/store.c user/sites.c user/geo.c user/api.c user/record.c user/decide.c
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_SRCS     := user/botwalld.c

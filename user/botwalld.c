@@ -105,6 +105,8 @@ static void usage(FILE *out)
 "                             established local connection (forwarding hosts)\n"
 "      --max-verdicts-per-sec N   blast radius: new verdicts per second [100]\n"
 "      --max-verdicts N       blast radius: live verdicts at most [100000]\n"
+"      --verdict-table-size N entries of the verdict table [262144]; a change is\n"
+"                             migrated (entries copied) when the daemon starts\n"
 "      --keep                 on exit leave the program attached and maps pinned\n"
 "      --log-format FMT       text or json [text]\n"
 "      --weights FILE         scoring weights (docs/scoring.md) [built in]\n"
@@ -127,7 +129,8 @@ static void usage(FILE *out)
 
 enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP, OPT_CHECK,
        OPT_MAX_VPS, OPT_MAX_V, OPT_LOG_FORMAT, OPT_WEIGHTS, OPT_UAP, OPT_CRAWLERS, OPT_P0F,
-       OPT_STORE, OPT_SITES, OPT_GEOIP, OPT_API, OPT_TOKENS, OPT_VACTION, OPT_NO_EST };
+       OPT_STORE, OPT_SITES, OPT_GEOIP, OPT_API, OPT_TOKENS, OPT_VACTION, OPT_NO_EST,
+       OPT_VTABLE };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -147,6 +150,7 @@ static const struct option long_opts[] = {
 	{ "no-require-established", no_argument, NULL, OPT_NO_EST },
 	{ "max-verdicts-per-sec", required_argument, NULL, OPT_MAX_VPS },
 	{ "max-verdicts", required_argument, NULL, OPT_MAX_V },
+	{ "verdict-table-size", required_argument, NULL, OPT_VTABLE },
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ "weights", required_argument, NULL, OPT_WEIGHTS },
@@ -185,6 +189,7 @@ static int opt_key(int c, const char **key, const char **fixed)
 	case OPT_NO_EST: *key = "require_established"; *fixed = "no"; break;
 	case OPT_MAX_VPS: *key = "max_verdicts_per_sec"; break;
 	case OPT_MAX_V: *key = "max_verdicts"; break;
+	case OPT_VTABLE: *key = "verdict_table_size"; break;
 	case OPT_KEEP: *key = "keep"; *fixed = "yes"; break;
 	case OPT_LOG_FORMAT: *key = "log_format"; break;
 	case OPT_WEIGHTS: *key = "weights"; break;
@@ -865,6 +870,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (bw_loader_open(&d.loader, d.cfg.pin_dir) ||
+	    bw_loader_migrate(&d.loader, d.cfg.verdict_table_size) ||
 	    bw_loader_attach(&d.loader, d.cfg.iface, d.cfg.mode)) {
 		bw_loader_close(&d.loader);
 		goto out;

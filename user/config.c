@@ -29,6 +29,7 @@ const struct bw_config_key bw_config_keys[] = {
 	{ "require_established", "push a verdict only for a request on an established local TCP connection: yes or no", "yes" },
 	{ "max_verdicts_per_sec", "blast radius: new verdicts per second at most, 1-100000", "100" },
 	{ "max_verdicts", "blast radius: live verdicts at most, 1-262144", "100000" },
+	{ "verdict_table_size", "entries of the pinned verdict table (LRU), 16-4194304; a change is migrated at start", "262144" },
 	{ "log_level", "error, warning, info or debug", "info" },
 	{ "log_format", "text or json (one JSON object per line)", "text" },
 	{ "weights", "scoring weights file (docs/scoring.md)", "(built in)" },
@@ -58,6 +59,7 @@ void bw_settings_defaults(struct bw_settings *s)
 	s->require_established = true;
 	s->max_verdicts_per_sec = 100;
 	s->max_verdicts = 100000;
+	s->verdict_table_size = BW_VERDICT_MAX;
 	s->log_level = BW_LOG_INFO;
 	s->log_format = BW_LOGFMT_TEXT;
 }
@@ -269,6 +271,10 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		if (num(v, 1, BW_VERDICT_MAX, &n))
 			BAD("a number 1-262144");
 		s->max_verdicts = (unsigned int)n;
+	} else if (!strcmp(key, "verdict_table_size")) {
+		if (num(v, 16, 1u << 22, &n))
+			BAD("a number of entries 16-4194304");
+		s->verdict_table_size = (unsigned int)n;
 	} else if (!strcmp(key, "log_level")) {
 		if (!strcmp(v, "error")) s->log_level = BW_LOG_ERROR;
 		else if (!strcmp(v, "warning")) s->log_level = BW_LOG_WARN;
@@ -414,6 +420,7 @@ void bw_settings_print(const struct bw_settings *s, FILE *out)
 		s->threshold, s->verdict_ttl, s->sample_bytes, s->sampling ? "yes" : "no",
 		s->keep ? "yes" : "no");
 	fprintf(out, "require_established = %s\n", s->require_established ? "yes" : "no");
+	fprintf(out, "verdict_table_size = %u\n", s->verdict_table_size);
 	fprintf(out, "max_verdicts_per_sec = %u\nmax_verdicts = %u\nlog_level = %s\nlog_format = %s\n",
 		s->max_verdicts_per_sec, s->max_verdicts, levels[s->log_level],
 		s->log_format == BW_LOGFMT_JSON ? "json" : "text");

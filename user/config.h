@@ -57,6 +57,7 @@ struct bw_settings {
 					   * established local connection     */
 	unsigned int max_verdicts_per_sec;/* blast radius: new verdicts/s      */
 	unsigned int max_verdicts;        /* blast radius: live verdicts       */
+	unsigned int verdict_table_size;  /* max_entries of bw_verdicts        */
 	enum bw_log_level log_level;
 	enum bw_log_format log_format;
 	/* scoring engine data (docs/scoring.md); empty: built-in default */
