@@ -19,7 +19,8 @@ const struct bw_config_key bw_config_keys[] = {
 	{ "port", "TCP port whose HTTP requests are sampled, 1-65535; repeat for more (at most 8)", "80" },
 	{ "blocklist", "list file of prefixes to drop; repeat for more (at most 32)", "(none)" },
 	{ "allowlist", "list file of prefixes never filtered; repeat for more (at most 32)", "(none)" },
-	{ "list", "NAME:CATEGORY:ACTION:FILE, a list in the scalable table; repeat (at most 64)", "(none)" },
+	{ "list", "NAME:CATEGORY:ACTION:SOURCE [refresh=DURATION], a list in the scalable table; SOURCE a file or an http(s):// or file:// URL; repeat (at most 64)", "(none)" },
+	{ "state_dir", "directory for the last good copy of fetched lists (and their fetch status)", BW_DEFAULT_STATE_DIR },
 	{ "threshold", "score at which a source is blocked, 1-100", "80" },
 	{ "verdict_ttl", "seconds a block verdict lasts, 1-604800", "600" },
 	{ "verdict_action", "what a score verdict does: drop, reset, monitor or rate_limit:PPS", "drop" },
@@ -62,6 +63,16 @@ void bw_settings_defaults(struct bw_settings *s)
 	s->verdict_table_size = BW_VERDICT_MAX;
 	s->log_level = BW_LOG_INFO;
 	s->log_format = BW_LOGFMT_TEXT;
+	snprintf(s->state_dir, sizeof(s->state_dir), "%s", BW_DEFAULT_STATE_DIR);
+}
+
+const char *bw_table_list_file(const struct bw_settings *s, const struct bw_table_list *l,
+			       char *buf, size_t len)
+{
+	if (!l->url)
+		return l->path;
+	snprintf(buf, len, "%s/lists/%s", s->state_dir, l->name);
+	return buf;
 }
 
 static void paths_free(struct bw_paths *p)
@@ -73,8 +84,10 @@ static void paths_free(struct bw_paths *p)
 
 static void tables_free(struct bw_settings *s)
 {
-	for (size_t i = 0; i < s->ntables; i++)
+	for (size_t i = 0; i < s->ntables; i++) {
 		free(s->tables[i].path);
+		free(s->tables[i].url);
+	}
 	s->ntables = 0;
 }
 
@@ -109,12 +122,14 @@ int bw_settings_copy(struct bw_settings *dst, const struct bw_settings *src)
 	}
 	for (size_t i = 0; i < src->ntables; i++) {
 		dst->tables[i] = src->tables[i];
-		dst->tables[i].path = strdup(src->tables[i].path);
-		if (!dst->tables[i].path) {
+		dst->tables[i].path = src->tables[i].path ? strdup(src->tables[i].path) : NULL;
+		dst->tables[i].url = src->tables[i].url ? strdup(src->tables[i].url) : NULL;
+		dst->ntables = i + 1;
+		if ((src->tables[i].path && !dst->tables[i].path) ||
+		    (src->tables[i].url && !dst->tables[i].url)) {
 			bw_settings_free(dst);
 			return -1;
 		}
-		dst->ntables = i + 1;
 	}
 	return 0;
 }
@@ -128,6 +143,28 @@ static int num(const char *v, unsigned long lo, unsigned long hi, unsigned long 
 	errno = 0;
 	*out = strtoul(v, &end, 10);
 	return (errno || *end || *out < lo || *out > hi) ? -1 : 0;
+}
+
+/* "90", "90s", "15m", "1h", "2d" -> seconds. */
+static int parse_duration(const char *v, unsigned long *out)
+{
+	unsigned long mul = 1;
+	char *end;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -1;
+	errno = 0;
+	*out = strtoul(v, &end, 10);
+	if (errno || *out > 604800)
+		return -1;
+	if (*end == 's') mul = 1, end++;
+	else if (*end == 'm') mul = 60, end++;
+	else if (*end == 'h') mul = 3600, end++;
+	else if (*end == 'd') mul = 86400, end++;
+	if (*end)
+		return -1;
+	*out *= mul;
+	return 0;
 }
 
 static int yesno(const char *v, bool *out)
@@ -199,8 +236,10 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		if (add_path(&s->allowlists, v, LIST_ALLOW, reset))
 			BAD("a file path (at most 32 allowlists)");
 	} else if (!strcmp(key, "list")) {
-		char buf[PATH_MAX + 128], *name, *cat, *act, *path, *save = NULL;
+		char buf[PATH_MAX + 128], *name, *cat, *act, *path, *opt, *save = NULL;
 		struct bw_table_list *l;
+		unsigned long refresh = 0;
+		bool url;
 		int c, a;
 
 		if (!(*reset & LIST_TABLE)) {
@@ -210,12 +249,36 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		if (strlen(v) >= sizeof(buf))
 			BAD("NAME:CATEGORY:ACTION:FILE");
 		snprintf(buf, sizeof(buf), "%s", v);
+		/* Options after the source: " refresh=DURATION". */
+		opt = strstr(buf, " refresh=");
+		if (!opt)
+			opt = strstr(buf, "\trefresh=");
+		if (opt) {
+			char *end;
+
+			*opt = '\0';
+			if (parse_duration(opt + 9, &refresh) || refresh < 1 || refresh > 604800)
+				BAD("refresh=DURATION after the source: seconds, or a number with s, m, h "
+				    "or d, from 1 s to 7 d (e.g. refresh=1h)");
+			for (end = opt - 1; end >= buf && (*end == ' ' || *end == '\t'); end--)
+				*end = '\0';
+		}
 		name = strtok_r(buf, ":", &save);
 		cat = strtok_r(NULL, ":", &save);
 		act = strtok_r(NULL, ":", &save);
 		path = strtok_r(NULL, "", &save);
 		if (!name || !cat || !act || !path || !*path)
 			BAD("NAME:CATEGORY:ACTION:FILE");
+		url = !strncmp(path, "http://", 7) || !strncmp(path, "https://", 8) ||
+		      !strncmp(path, "file://", 7);
+		if (!url && strstr(path, "://"))
+			BAD("a file path or an http://, https:// or file:// URL as the source");
+		if (url && (strlen(path) > 2048 || strpbrk(path, " \t\"<>\\")))
+			BAD("a URL of at most 2048 characters without spaces, quotes or backslashes");
+		if (refresh && !url)
+			BAD("refresh= only with a URL source (http://, https://, file://)");
+		if (url && (!strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/')))
+			BAD("a list name usable as a file name (no '/') for a URL source");
 		if (strlen(name) >= BW_LIST_NAME_MAX)
 			BAD("a list name of at most 15 characters");
 		if ((c = bw_lcat_parse(cat)) < 0)
@@ -232,8 +295,10 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		snprintf(l->name, sizeof(l->name), "%s", name);
 		l->category = (__u8)c;
 		l->action = (__u8)a;
-		l->path = strdup(path);
-		if (!l->path)
+		l->refresh = (unsigned int)refresh;
+		l->path = url ? NULL : strdup(path);
+		l->url = url ? strdup(path) : NULL;
+		if (!l->path && !l->url)
 			BAD("(out of memory)");
 		s->ntables++;
 	} else if (!strcmp(key, "verdict_action")) {
@@ -296,6 +361,10 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		if (!*v || strlen(v) >= PATH_MAX)
 			BAD("a file path");
 		snprintf(dst, PATH_MAX, "%s", v);
+	} else if (!strcmp(key, "state_dir")) {
+		if (v[0] != '/' || strlen(v) >= sizeof(s->state_dir) - 64)
+			BAD("an absolute directory path");
+		snprintf(s->state_dir, sizeof(s->state_dir), "%s", v);
 	} else if (!strcmp(key, "api")) {
 		if (!*v || strlen(v) >= sizeof(s->api) || !strchr(v, ':'))
 			BAD("ADDR:PORT, e.g. 127.0.0.1:8642");
@@ -408,10 +477,15 @@ void bw_settings_print(const struct bw_settings *s, FILE *out)
 		fprintf(out, "blocklist = %s\n", s->blocklists.path[i]);
 	for (size_t i = 0; i < s->allowlists.n; i++)
 		fprintf(out, "allowlist = %s\n", s->allowlists.path[i]);
-	for (size_t i = 0; i < s->ntables; i++)
-		fprintf(out, "list = %s:%s:%s:%s\n", s->tables[i].name,
+	for (size_t i = 0; i < s->ntables; i++) {
+		fprintf(out, "list = %s:%s:%s:%s", s->tables[i].name,
 			bw_lcat_name(s->tables[i].category), bw_lact_name(s->tables[i].action),
-			s->tables[i].path);
+			s->tables[i].url ? s->tables[i].url : s->tables[i].path);
+		if (s->tables[i].refresh)
+			fprintf(out, " refresh=%us", s->tables[i].refresh);
+		fputc('\n', out);
+	}
+	fprintf(out, "state_dir = %s\n", s->state_dir);
 	if (s->verdict_action == BW_ACT_RATE_LIMIT)
 		fprintf(out, "verdict_action = rate_limit:%u\n", s->verdict_rate);
 	else
