@@ -535,6 +535,7 @@ static int cmd_status(const struct bw_maps *m)
 	char ifname[IF_NAMESIZE] = "", since[40] = "", loaded[40] = "";
 	__u64 now = bw_now_ns();
 	long verdicts, blocks, allows;
+	__u32 vcap = 0;
 	bool running, attached = false, legacy = false, healthy;
 	pid_t lock_pid;
 	int mode = 0;
@@ -544,6 +545,13 @@ static int cmd_status(const struct bw_maps *m)
 	    bw_read_scorestats(m->scorestats, &st))
 		return fail("reading the maps in %s: %s", pin_dir, strerror(errno));
 	verdicts = bw_map_count(m->verdicts, sizeof(struct bw_addr));
+	{
+		struct bpf_map_info mi = {};
+		__u32 mlen = sizeof(mi);
+
+		if (!bpf_obj_get_info_by_fd(m->verdicts, &mi, &mlen))
+			vcap = mi.max_entries;
+	}
 	blocks = bw_map_count(m->block, sizeof(struct bw_lpm_key));
 	allows = bw_map_count(m->allow, sizeof(struct bw_lpm_key));
 	running = bw_instance_running(pin_dir, &lock_pid) && is_botwalld(lock_pid);
@@ -585,6 +593,10 @@ static int cmd_status(const struct bw_maps *m)
 		cJSON_AddNumberToObject(o, "allow_from_files", ds.allow_prefixes);
 		cJSON_AddStringToObject(o, "loaded", loaded);
 		cJSON_AddNumberToObject(doc, "verdicts", (double)verdicts);
+		o = cJSON_AddObjectToObject(doc, "verdict_table");
+		cJSON_AddNumberToObject(o, "size", vcap);
+		cJSON_AddNumberToObject(o, "live", (double)verdicts);
+		cJSON_AddBoolToObject(o, "full", vcap && verdicts >= (long)vcap);
 		o = cJSON_AddObjectToObject(doc, "ring_buffer");
 		cJSON_AddNumberToObject(o, "sampled", (double)cnt[BW_CNT_EV_SAMPLED].packets);
 		cJSON_AddNumberToObject(o, "lost", (double)cnt[BW_CNT_EV_RINGBUF_FULL].packets);
@@ -616,6 +628,9 @@ static int cmd_status(const struct bw_maps *m)
 		       "verdicts", verdicts, (unsigned long long)st.verdicts_pushed,
 		       (unsigned long long)st.verdicts_suppressed,
 		       (unsigned long long)st.verdicts_unestablished);
+		printf("%-13s %ld of %u entries%s\n", "verdict table", verdicts, vcap,
+		       vcap && verdicts >= (long)vcap ? " (FULL: new verdicts evict the least recently used; "
+		       "raise verdict_table_size)" : "");
 		printf("%-13s %llu sampled, %llu lost (ring buffer full), %llu consumed\n", "samples",
 		       (unsigned long long)cnt[BW_CNT_EV_SAMPLED].packets,
 		       (unsigned long long)cnt[BW_CNT_EV_RINGBUF_FULL].packets,

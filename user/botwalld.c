@@ -90,6 +90,11 @@ struct daemon {
 	uint64_t suppressed_since_log;
 
 	struct fetcher fetch;
+
+	/* verdict table (LRU) bound: pushes that evicted another verdict */
+	unsigned int verdict_cap;
+	uint64_t verdict_evictions;
+	uint64_t last_evict_log_ns;
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -740,6 +745,22 @@ static int on_sample(void *ctx, void *data, size_t len)
 		}
 		return 0;
 	}
+	{
+		struct bw_verdict old;
+
+		/* A new key in a full LRU table evicts the least recently used
+		 * verdict: count it, say it (at most every 10 s). */
+		if (d->verdict_cap && d->live_verdicts >= (long)d->verdict_cap &&
+		    bpf_map_lookup_elem(d->maps.verdicts, &s->saddr, &old)) {
+			d->verdict_evictions++;
+			if (now - d->last_evict_log_ns > 10 * NS_PER_SEC) {
+				bw_warn("verdict table full (%u entries): new verdicts evict the least recently "
+					"used ones, %llu evictions so far; raise verdict_table_size",
+					d->verdict_cap, (unsigned long long)d->verdict_evictions);
+				d->last_evict_log_ns = now;
+			}
+		}
+	}
 	if (bw_verdict_put_action(d->maps.verdicts, &s->saddr, d->cfg.verdict_ttl,
 				  d->cfg.verdict_action, d->cfg.verdict_rate, BW_VR_SCORE,
 				  (uint8_t)sc.score,
@@ -881,6 +902,13 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 		bw_err("%s", err);
 		return -1;
 	}
+	{
+		struct bpf_map_info mi = {};
+		__u32 mlen = sizeof(mi);
+
+		if (!bpf_obj_get_info_by_fd(d->maps.verdicts, &mi, &mlen))
+			d->verdict_cap = mi.max_entries;
+	}
 	/* Counters survive a restart: continue from what the map holds. */
 	bw_read_scorestats(d->maps.scorestats, &d->stats);
 	d->state.pid = (__u32)getpid();
@@ -984,6 +1012,9 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 	}
 	ring_buffer__free(rb);
 	fetch_stop(&d->fetch);
+	if (d->verdict_evictions)
+		bw_warn("verdict table: %llu verdicts evicted by newer ones while full (%u entries)",
+			(unsigned long long)d->verdict_evictions, d->verdict_cap);
 	bw_api_stop(d->api);
 	d->api = NULL;
 	return 0;
