@@ -21,12 +21,14 @@ CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	   -I$(BUILD) -Ibpf -Iuser
 LDLIBS  := -lxdp -lbpf -lelf -lz -lcjson -lpcre2-8 -lyaml
 LDLIBS  += -lsqlite3 -lmicrohttpd -lmaxminddb -lpthread
+LDLIBS  += -lcurl
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
 
 LIB_SRCS   := user/names.c user/addr.c user/lists.c user/http.c user/score.c \
 	      user/uadb.c user/p0f.c user/horder.c user/engine.c \
 	      user/maps.c user/log.c user/config.c user/lock.c user/loader.c user/ltable.c
+LIB_SRCS   += user/migrate.c user/fetch.c
 LIB_SRCS   += user/store.c user/sites.c user/geo.c user/api.c user/record.c user/decide.c
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_SRCS     := user/botwalld.c

@@ -12,6 +12,7 @@ pkgs=(
 	valgrind                                        # the sanitize suite
 	libpcre2-dev libyaml-dev uap-core p0f           # scoring engine datasets
 	libsqlite3-dev libmicrohttpd-dev libmaxminddb-dev # store, API, country
+	libcurl4-openssl-dev                            # lists from URLs
 )
 
 # npm fetches crawler-user-agents at build time; nodesource's nodejs ships

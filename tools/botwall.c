@@ -26,6 +26,8 @@
 #include "maps.h"
 #include "names.h"
 #include "store.h"
+#include "config.h"
+#include "fetch.h"
 
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -33,6 +35,7 @@
 #define EDIT_LOCK_WAIT_MS 5000
 
 static const char *pin_dir = BW_DEFAULT_PIN_DIR;
+static const char *state_dir = BW_DEFAULT_STATE_DIR;
 #include "score_cmd.h"
 
 static bool json, pretty;
@@ -70,6 +73,8 @@ static void usage(FILE *out)
 "\n"
 "Options:\n"
 "  -d, --pin-dir DIR   where botwalld pinned its maps [" BW_DEFAULT_PIN_DIR "]\n"
+"  -s, --state-dir DIR botwalld's state_dir, for the fetch status of lists\n"
+"                      from URLs [" BW_DEFAULT_STATE_DIR "]\n"
 "  -j, --json          JSON output\n"
 "  -p, --pretty        indented JSON output (implies --json)\n"
 "  -h, --help          this text\n");
@@ -303,6 +308,10 @@ static int cmd_lists(const struct bw_maps *m)
 	struct bw_list_counter cnt[BW_LISTS_MAX];
 	cJSON *arr = json ? cJSON_CreateArray() : NULL;
 	struct bw_lstate ls = {};
+	struct bw_fetch_status fs;
+	char dest[PATH_MAX + 64];
+	time_t now = time(NULL);
+	bool fetched;
 	__u32 zero = 0;
 
 	if (bw_read_list_counters(m->lstats, cnt) || bpf_map_lookup_elem(m->lstate, &zero, &ls))
@@ -316,8 +325,21 @@ static int cmd_lists(const struct bw_maps *m)
 		if (bpf_map_lookup_elem(m->lists, &id, &li) || !li.used)
 			continue;
 		li.name[BW_LIST_NAME_MAX - 1] = '\0';
+		snprintf(dest, sizeof(dest), "%s/lists/%s", state_dir, li.name);
+		fetched = !strchr(li.name, '/') && !bw_fetch_status_read(dest, &fs);
 		if (arr) {
 			cJSON *o = cJSON_CreateObject();
+
+			if (fetched) {
+				cJSON *f = cJSON_AddObjectToObject(o, "fetch");
+
+				cJSON_AddStringToObject(o, "source", fs.url);
+				cJSON_AddStringToObject(f, "result", fs.result);
+				cJSON_AddNumberToObject(f, "last_attempt", (double)fs.last_attempt);
+				cJSON_AddNumberToObject(f, "last_success", (double)fs.last_success);
+				cJSON_AddNumberToObject(f, "age_sec", fs.last_success ?
+							(double)(now - fs.last_success) : -1);
+			}
 
 			cJSON_AddNumberToObject(o, "id", id);
 			cJSON_AddStringToObject(o, "name", li.name);
@@ -332,6 +354,13 @@ static int cmd_lists(const struct bw_maps *m)
 			printf("%-3u %-24s %-18s %-10s %10u %14llu %14llu\n", id, li.name,
 			       bw_lcat_name(li.category), bw_lact_name(li.action), li.prefixes,
 			       (unsigned long long)cnt[id].hits, (unsigned long long)cnt[id].drops);
+			if (fetched && fs.last_success)
+				printf("    source %s, last good copy %lld s old, last fetch %lld s ago: %s\n",
+				       fs.url, (long long)(now - fs.last_success),
+				       (long long)(now - fs.last_attempt), fs.result);
+			else if (fetched)
+				printf("    source %s, never fetched successfully, last fetch %lld s ago: %s\n",
+				       fs.url, (long long)(now - fs.last_attempt), fs.result);
 		}
 	}
 	if (arr)
@@ -506,6 +535,7 @@ static int cmd_status(const struct bw_maps *m)
 	char ifname[IF_NAMESIZE] = "", since[40] = "", loaded[40] = "";
 	__u64 now = bw_now_ns();
 	long verdicts, blocks, allows;
+	__u32 vcap = 0;
 	bool running, attached = false, legacy = false, healthy;
 	pid_t lock_pid;
 	int mode = 0;
@@ -515,6 +545,13 @@ static int cmd_status(const struct bw_maps *m)
 	    bw_read_scorestats(m->scorestats, &st))
 		return fail("reading the maps in %s: %s", pin_dir, strerror(errno));
 	verdicts = bw_map_count(m->verdicts, sizeof(struct bw_addr));
+	{
+		struct bpf_map_info mi = {};
+		__u32 mlen = sizeof(mi);
+
+		if (!bpf_obj_get_info_by_fd(m->verdicts, &mi, &mlen))
+			vcap = mi.max_entries;
+	}
 	blocks = bw_map_count(m->block, sizeof(struct bw_lpm_key));
 	allows = bw_map_count(m->allow, sizeof(struct bw_lpm_key));
 	running = bw_instance_running(pin_dir, &lock_pid) && is_botwalld(lock_pid);
@@ -556,6 +593,10 @@ static int cmd_status(const struct bw_maps *m)
 		cJSON_AddNumberToObject(o, "allow_from_files", ds.allow_prefixes);
 		cJSON_AddStringToObject(o, "loaded", loaded);
 		cJSON_AddNumberToObject(doc, "verdicts", (double)verdicts);
+		o = cJSON_AddObjectToObject(doc, "verdict_table");
+		cJSON_AddNumberToObject(o, "size", vcap);
+		cJSON_AddNumberToObject(o, "live", (double)verdicts);
+		cJSON_AddBoolToObject(o, "full", vcap && verdicts >= (long)vcap);
 		o = cJSON_AddObjectToObject(doc, "ring_buffer");
 		cJSON_AddNumberToObject(o, "sampled", (double)cnt[BW_CNT_EV_SAMPLED].packets);
 		cJSON_AddNumberToObject(o, "lost", (double)cnt[BW_CNT_EV_RINGBUF_FULL].packets);
@@ -587,6 +628,9 @@ static int cmd_status(const struct bw_maps *m)
 		       "verdicts", verdicts, (unsigned long long)st.verdicts_pushed,
 		       (unsigned long long)st.verdicts_suppressed,
 		       (unsigned long long)st.verdicts_unestablished);
+		printf("%-13s %ld of %u entries%s\n", "verdict table", verdicts, vcap,
+		       vcap && verdicts >= (long)vcap ? " (FULL: new verdicts evict the least recently used; "
+		       "raise verdict_table_size)" : "");
 		printf("%-13s %llu sampled, %llu lost (ring buffer full), %llu consumed\n", "samples",
 		       (unsigned long long)cnt[BW_CNT_EV_SAMPLED].packets,
 		       (unsigned long long)cnt[BW_CNT_EV_RINGBUF_FULL].packets,
@@ -911,6 +955,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "pin-dir", required_argument, NULL, 'd' },
+		{ "state-dir", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -922,9 +967,10 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	bw_log_init("botwall", BW_LOG_WARN);
-	while ((c = getopt_long(argc, argv, "+d:jph", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:s:jph", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': pin_dir = optarg; break;
+		case 's': state_dir = optarg; break;
 		case 'j': json = true; break;
 		case 'p': json = pretty = true; break;
 		case 'h': usage(stdout); return 0;

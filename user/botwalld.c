@@ -11,7 +11,9 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +38,33 @@
 #include "record.h"
 #include "score.h"
 #include "engine.h"
+#include "fetch.h"
 
 #define NS_PER_SEC 1000000000ull
 #define SWEEP_INTERVAL_NS (5 * NS_PER_SEC)
 #define MAP_LOCK_WAIT_MS 5000
+
+/* Lists with a URL source are fetched by a thread (libcurl blocks for up
+ * to BW_FETCH_TIMEOUT_SEC), which writes the last good copy and raises
+ * 'changed'; the main loop then re-reads the list files and flips the
+ * table. The ring buffer consumer never waits for the network. */
+struct fetch_job {
+	char name[BW_LIST_NAME_MAX];
+	char url[2100];
+	char dest[PATH_MAX];
+	unsigned int refresh;        /* seconds; 0: only at start and reload */
+	uint64_t due_ns;             /* 0: not scheduled */
+};
+
+struct fetcher {
+	pthread_t thread;
+	bool running;
+	pthread_mutex_t mu;
+	struct fetch_job *jobs;      /* BW_LISTS_MAX */
+	size_t n;
+	atomic_int changed;
+	volatile int stop;
+};
 
 struct daemon {
 	struct bw_settings cfg;
@@ -66,6 +91,13 @@ struct daemon {
 	long live_verdicts;          /* estimate: last count + pushed since */
 	uint64_t last_suppress_log_ns;
 	uint64_t suppressed_since_log;
+
+	struct fetcher fetch;
+
+	/* verdict table (LRU) bound: pushes that evicted another verdict */
+	unsigned int verdict_cap;
+	uint64_t verdict_evictions;
+	uint64_t last_evict_log_ns;
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -94,10 +126,13 @@ static void usage(FILE *out)
 "  -b, --blocklist FILE       prefixes to drop (repeatable)\n"
 "  -a, --allowlist FILE       prefixes never filtered (repeatable)\n"
 "                             (these two stay editable live with botwall block/allow)\n"
-"  -l, --list NAME:CATEGORY:ACTION:FILE\n"
+"  -l, --list 'NAME:CATEGORY:ACTION:SOURCE [refresh=DURATION]'\n"
 "                             a large list in the scalable table (repeatable, up to 64);\n"
 "                             CATEGORY: blocklist tor vpn proxy hosting ai_crawler_ranges\n"
-"                             good_bot_ranges custom; ACTION: drop monitor rate_limit allow\n"
+"                             good_bot_ranges custom; ACTION: drop monitor rate_limit allow;\n"
+"                             SOURCE: a file, or an http(s):// or file:// URL fetched at\n"
+"                             start, on reload and every DURATION (90, 90s, 15m, 1h, 1d)\n"
+"      --state-dir DIR        last good copies of fetched lists [" BW_DEFAULT_STATE_DIR "]\n"
 "  -p, --port PORT            TCP port whose HTTP requests are sampled (repeatable) [80]\n"
 "  -t, --threshold SCORE      block at this score, 1-100 [80]\n"
 "      --verdict-ttl SEC      how long a block verdict lasts [600]\n"
@@ -108,6 +143,8 @@ static void usage(FILE *out)
 "                             established local connection (forwarding hosts)\n"
 "      --max-verdicts-per-sec N   blast radius: new verdicts per second [100]\n"
 "      --max-verdicts N       blast radius: live verdicts at most [100000]\n"
+"      --verdict-table-size N entries of the verdict table [262144]; a change is\n"
+"                             migrated (entries copied) when the daemon starts\n"
 "      --keep                 on exit leave the program attached and maps pinned\n"
 "      --log-format FMT       text or json [text]\n"
 "      --weights FILE         scoring weights (docs/scoring.md) [built in]\n"
@@ -130,7 +167,8 @@ static void usage(FILE *out)
 
 enum { OPT_TTL = 256, OPT_SAMPLE_BYTES, OPT_NO_SAMPLING, OPT_KEEP, OPT_CHECK,
        OPT_MAX_VPS, OPT_MAX_V, OPT_LOG_FORMAT, OPT_WEIGHTS, OPT_UAP, OPT_CRAWLERS, OPT_P0F,
-       OPT_STORE, OPT_SITES, OPT_GEOIP, OPT_API, OPT_TOKENS, OPT_VACTION, OPT_NO_EST };
+       OPT_STORE, OPT_SITES, OPT_GEOIP, OPT_API, OPT_TOKENS, OPT_VACTION, OPT_NO_EST,
+       OPT_VTABLE, OPT_STATE_DIR };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -150,6 +188,8 @@ static const struct option long_opts[] = {
 	{ "no-require-established", no_argument, NULL, OPT_NO_EST },
 	{ "max-verdicts-per-sec", required_argument, NULL, OPT_MAX_VPS },
 	{ "max-verdicts", required_argument, NULL, OPT_MAX_V },
+	{ "verdict-table-size", required_argument, NULL, OPT_VTABLE },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ "weights", required_argument, NULL, OPT_WEIGHTS },
@@ -188,6 +228,8 @@ static int opt_key(int c, const char **key, const char **fixed)
 	case OPT_NO_EST: *key = "require_established"; *fixed = "no"; break;
 	case OPT_MAX_VPS: *key = "max_verdicts_per_sec"; break;
 	case OPT_MAX_V: *key = "max_verdicts"; break;
+	case OPT_VTABLE: *key = "verdict_table_size"; break;
+	case OPT_STATE_DIR: *key = "state_dir"; break;
 	case OPT_KEEP: *key = "keep"; *fixed = "yes"; break;
 	case OPT_LOG_FORMAT: *key = "log_format"; break;
 	case OPT_WEIGHTS: *key = "weights"; break;
@@ -339,10 +381,18 @@ static int sync_lists(struct daemon *d, int map_fd, struct parsed_lists *pl, con
  * table in force stays). */
 static int parse_table_files(const struct bw_settings *cfg, struct bw_prefix_set *sets)
 {
-	char err[512];
+	char err[512], buf[PATH_MAX];
 
 	for (size_t i = 0; i < cfg->ntables; i++) {
-		if (bw_list_parse_file(cfg->tables[i].path, &sets[i], err, sizeof(err))) {
+		const char *file = bw_table_list_file(cfg, &cfg->tables[i], buf, sizeof(buf));
+
+		/* A URL list never fetched yet: empty until the first good
+		 * fetch (said loudly at start). */
+		if (cfg->tables[i].url && access(file, F_OK)) {
+			memset(&sets[i], 0, sizeof(sets[i]));
+			continue;
+		}
+		if (bw_list_parse_file(file, &sets[i], err, sizeof(err))) {
 			bw_err("list %s: %s", cfg->tables[i].name, err);
 			for (size_t j = 0; j < i; j++)
 				bw_prefix_set_free(&sets[j]);
@@ -391,6 +441,156 @@ out:
 	for (size_t i = 0; i < cfg->ntables; i++)
 		bw_prefix_set_free(&sets[i]);
 	return rc;
+}
+
+/* ---- lists from URLs ---- */
+
+static void *fetch_main(void *arg)
+{
+	struct fetcher *f = arg;
+	char err[1024];
+
+	while (!f->stop) {
+		struct fetch_job job;
+		uint64_t now = bw_now_ns();
+		bool have = false;
+		int rc;
+
+		pthread_mutex_lock(&f->mu);
+		for (size_t i = 0; i < f->n && !have; i++) {
+			if (!f->jobs[i].due_ns || f->jobs[i].due_ns > now)
+				continue;
+			job = f->jobs[i];
+			f->jobs[i].due_ns = job.refresh ? now + job.refresh * NS_PER_SEC : 0;
+			have = true;
+		}
+		pthread_mutex_unlock(&f->mu);
+		if (!have) {
+			usleep(100000);
+			continue;
+		}
+		rc = bw_fetch_list(job.url, job.dest, BW_FETCH_MAX_BYTES, BW_FETCH_TIMEOUT_SEC,
+				   err, sizeof(err));
+		if (rc < 0 && !f->stop)
+			bw_warn("list %s: fetch failed, the last good copy stays in force: %s", job.name, err);
+		else if (rc > 0) {
+			bw_info("list %s: new content from %s", job.name, job.url);
+			atomic_store(&f->changed, 1);
+		} else if (rc == 0) {
+			bw_debug("list %s: %s unchanged", job.name, job.url);
+		}
+	}
+	return NULL;
+}
+
+/* (Re)schedules the URL lists of cfg: each is fetched now, then every
+ * 'refresh' seconds. */
+static void fetch_set_jobs(struct fetcher *f, const struct bw_settings *cfg)
+{
+	uint64_t now = bw_now_ns();
+	char buf[PATH_MAX];
+
+	if (!f->jobs)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->n = 0;
+	for (size_t i = 0; i < cfg->ntables; i++) {
+		struct fetch_job *j = &f->jobs[f->n];
+
+		if (!cfg->tables[i].url)
+			continue;
+		snprintf(j->name, sizeof(j->name), "%s", cfg->tables[i].name);
+		snprintf(j->url, sizeof(j->url), "%s", cfg->tables[i].url);
+		snprintf(j->dest, sizeof(j->dest), "%s",
+			 bw_table_list_file(cfg, &cfg->tables[i], buf, sizeof(buf)));
+		j->refresh = cfg->tables[i].refresh;
+		j->due_ns = now;
+		f->n++;
+	}
+	pthread_mutex_unlock(&f->mu);
+}
+
+static int fetch_start(struct fetcher *f, const struct bw_settings *cfg)
+{
+	pthread_mutex_init(&f->mu, NULL);
+	f->jobs = calloc(BW_LISTS_MAX, sizeof(*f->jobs));
+	if (!f->jobs)
+		return -1;
+	bw_fetch_set_cancel(&f->stop);
+	fetch_set_jobs(f, cfg);
+	if (pthread_create(&f->thread, NULL, fetch_main, f)) {
+		free(f->jobs);
+		f->jobs = NULL;
+		return -1;
+	}
+	f->running = true;
+	return 0;
+}
+
+static void fetch_stop(struct fetcher *f)
+{
+	if (f->running) {
+		f->stop = 1;
+		pthread_join(f->thread, NULL);
+		f->running = false;
+	}
+	free(f->jobs);
+	f->jobs = NULL;
+}
+
+/* At start: lists with a URL source and no copy yet are fetched now (there
+ * is nothing else to enforce for them); the others start from the last good
+ * copy and are refreshed in the background, so a start without network is
+ * not delayed. */
+static int fetch_initial(const struct bw_settings *cfg)
+{
+	char err[1024], buf[PATH_MAX];
+	bool any = false;
+
+	for (size_t i = 0; i < cfg->ntables; i++)
+		any |= cfg->tables[i].url != NULL;
+	if (!any)
+		return 0;
+	if (bw_fetch_global_init()) {
+		bw_err("lists from URLs: libcurl initialisation failed");
+		return -1;
+	}
+	if (bw_fetch_state_dir(cfg->state_dir, err, sizeof(err))) {
+		bw_err("lists from URLs: %s (state_dir)", err);
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->ntables; i++) {
+		const struct bw_table_list *l = &cfg->tables[i];
+		const char *file;
+
+		if (!l->url)
+			continue;
+		file = bw_table_list_file(cfg, l, buf, sizeof(buf));
+		if (!access(file, F_OK)) {
+			bw_info("list %s: starting from the last good copy of %s (%s)", l->name, l->url, file);
+			continue;
+		}
+		if (bw_fetch_list(l->url, file, BW_FETCH_MAX_BYTES, BW_FETCH_TIMEOUT_SEC, err,
+				  sizeof(err)) < 0)
+			bw_warn("list %s: no copy yet and the fetch failed: %s; the list is EMPTY until a "
+				"fetch succeeds", l->name, err);
+		else
+			bw_info("list %s: fetched %s", l->name, l->url);
+	}
+	return 0;
+}
+
+/* The list files changed (a fetch): re-read them, flip the table. */
+static void reload_tables(struct daemon *d)
+{
+	static struct bw_prefix_set sets[BW_LISTS_MAX];
+
+	if (parse_table_files(&d->cfg, sets)) {
+		bw_err("lists not reloaded: the previous lists stay in force");
+		return;
+	}
+	if (load_table(d, &d->cfg, sets))
+		bw_err("lists not reloaded: the previous lists stay in force");
 }
 
 /* ---- datapath config and state ---- */
@@ -561,6 +761,22 @@ static int on_sample(void *ctx, void *data, size_t len)
 		}
 		return 0;
 	}
+	{
+		struct bw_verdict old;
+
+		/* A new key in a full LRU table evicts the least recently used
+		 * verdict: count it, say it (at most every 10 s). */
+		if (d->verdict_cap && d->live_verdicts >= (long)d->verdict_cap &&
+		    bpf_map_lookup_elem(d->maps.verdicts, &s->saddr, &old)) {
+			d->verdict_evictions++;
+			if (now - d->last_evict_log_ns > 10 * NS_PER_SEC) {
+				bw_warn("verdict table full (%u entries): new verdicts evict the least recently "
+					"used ones, %llu evictions so far; raise verdict_table_size",
+					d->verdict_cap, (unsigned long long)d->verdict_evictions);
+				d->last_evict_log_ns = now;
+			}
+		}
+	}
 	if (bw_verdict_put_action(d->maps.verdicts, &s->saddr, d->cfg.verdict_ttl,
 				  d->cfg.verdict_action, d->cfg.verdict_rate, BW_VR_SCORE,
 				  (uint8_t)sc.score,
@@ -664,6 +880,8 @@ static void reload(struct daemon *d)
 	sync_lists(d, d->maps.allow, &allow, "allowlist");
 	if (load_table(d, &d->cfg, table_sets))
 		bw_err("lists not reloaded: the previous lists stay in force");
+	if (bw_fetch_state_dir(d->cfg.state_dir, err, sizeof(err)) == 0)
+		fetch_set_jobs(&d->fetch, &d->cfg);
 	if (d->rec.store && bw_recorder_reload(&d->rec, err, sizeof(err)))
 		bw_err("sites not reloaded (%s): the previous mapping stays in force", err);
 	write_state(d);
@@ -699,6 +917,13 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 	if (bw_maps_open(d->cfg.pin_dir, &d->maps, err, sizeof(err))) {
 		bw_err("%s", err);
 		return -1;
+	}
+	{
+		struct bpf_map_info mi = {};
+		__u32 mlen = sizeof(mi);
+
+		if (!bpf_obj_get_info_by_fd(d->maps.verdicts, &mi, &mlen))
+			d->verdict_cap = mi.max_entries;
 	}
 	/* Counters survive a restart: continue from what the map holds. */
 	bw_read_scorestats(d->maps.scorestats, &d->stats);
@@ -765,6 +990,10 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 		bw_info("api listening on %s (port %u)", d->cfg.api, bw_api_port(d->api));
 	}
 
+	if (fetch_start(&d->fetch, &d->cfg)) {
+		bw_err("starting the list fetcher: %s", strerror(errno));
+		return -1;
+	}
 	rb = ring_buffer__new(d->maps.samples, on_sample, d, NULL);
 	if (!rb) {
 		bw_err("ring buffer: %s", strerror(errno));
@@ -790,6 +1019,8 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 			reload_requested = 0;
 			reload(d);
 		}
+		if (atomic_exchange(&d->fetch.changed, 0))
+			reload_tables(d);
 		now = bw_now_ns();
 		if (d->release_at_ns && now >= d->release_at_ns) {
 			struct bw_ltable_fds fds = {
@@ -808,6 +1039,10 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 		write_state(d);
 	}
 	ring_buffer__free(rb);
+	fetch_stop(&d->fetch);
+	if (d->verdict_evictions)
+		bw_warn("verdict table: %llu verdicts evicted by newer ones while full (%u entries)",
+			(unsigned long long)d->verdict_evictions, d->verdict_cap);
 	bw_api_stop(d->api);
 	d->api = NULL;
 	return 0;
@@ -839,6 +1074,12 @@ int main(int argc, char **argv)
 	}
 	if (parse_lists(&d.cfg.allowlists, "allowlist", &allow)) {
 		parsed_free(&block);
+		bw_settings_free(&d.cfg);
+		return 2;
+	}
+	if (!check_only && fetch_initial(&d.cfg)) {
+		parsed_free(&block);
+		parsed_free(&allow);
 		bw_settings_free(&d.cfg);
 		return 2;
 	}
@@ -893,6 +1134,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (bw_loader_open(&d.loader, d.cfg.pin_dir) ||
+	    bw_loader_migrate(&d.loader, d.cfg.verdict_table_size) ||
 	    bw_loader_attach(&d.loader, d.cfg.iface, d.cfg.mode)) {
 		bw_loader_close(&d.loader);
 		goto out;

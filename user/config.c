@@ -19,7 +19,8 @@ const struct bw_config_key bw_config_keys[] = {
 	{ "port", "TCP port whose HTTP requests are sampled, 1-65535; repeat for more (at most 8)", "80" },
 	{ "blocklist", "list file of prefixes to drop; repeat for more (at most 32)", "(none)" },
 	{ "allowlist", "list file of prefixes never filtered; repeat for more (at most 32)", "(none)" },
-	{ "list", "NAME:CATEGORY:ACTION[:PPS]:FILE, a list in the scalable table (PPS: rate_limit's packets per second per source, default 50); repeat (at most 64)", "(none)" },
+	{ "list", "NAME:CATEGORY:ACTION[:PPS]:SOURCE [refresh=DURATION], a list in the scalable table (PPS: rate_limit's packets per second per source, default 50); SOURCE a file or an http(s):// or file:// URL; repeat (at most 64)", "(none)" },
+	{ "state_dir", "directory for the last good copy of fetched lists (and their fetch status)", BW_DEFAULT_STATE_DIR },
 	{ "threshold", "score at which a source is blocked, 1-100", "80" },
 	{ "verdict_ttl", "seconds a block verdict lasts, 1-604800", "600" },
 	{ "verdict_action", "what a score verdict does: drop, reset, monitor or rate_limit:PPS", "drop" },
@@ -32,6 +33,7 @@ const struct bw_config_key bw_config_keys[] = {
 	{ "require_established", "push a verdict only for a request on an established local TCP connection: yes or no", "yes" },
 	{ "max_verdicts_per_sec", "blast radius: new verdicts per second at most, 1-100000", "100" },
 	{ "max_verdicts", "blast radius: live verdicts at most, 1-262144", "100000" },
+	{ "verdict_table_size", "entries of the pinned verdict table (LRU), 16-4194304; a change is migrated at start", "262144" },
 	{ "log_level", "error, warning, info or debug", "info" },
 	{ "log_format", "text or json (one JSON object per line)", "text" },
 	{ "weights", "scoring weights file (docs/scoring.md)", "(built in)" },
@@ -64,8 +66,19 @@ void bw_settings_defaults(struct bw_settings *s)
 	s->require_established = true;
 	s->max_verdicts_per_sec = 100;
 	s->max_verdicts = 100000;
+	s->verdict_table_size = BW_VERDICT_MAX;
 	s->log_level = BW_LOG_INFO;
 	s->log_format = BW_LOGFMT_TEXT;
+	snprintf(s->state_dir, sizeof(s->state_dir), "%s", BW_DEFAULT_STATE_DIR);
+}
+
+const char *bw_table_list_file(const struct bw_settings *s, const struct bw_table_list *l,
+			       char *buf, size_t len)
+{
+	if (!l->url)
+		return l->path;
+	snprintf(buf, len, "%s/lists/%s", s->state_dir, l->name);
+	return buf;
 }
 
 static void paths_free(struct bw_paths *p)
@@ -77,8 +90,10 @@ static void paths_free(struct bw_paths *p)
 
 static void tables_free(struct bw_settings *s)
 {
-	for (size_t i = 0; i < s->ntables; i++)
+	for (size_t i = 0; i < s->ntables; i++) {
 		free(s->tables[i].path);
+		free(s->tables[i].url);
+	}
 	s->ntables = 0;
 }
 
@@ -113,12 +128,14 @@ int bw_settings_copy(struct bw_settings *dst, const struct bw_settings *src)
 	}
 	for (size_t i = 0; i < src->ntables; i++) {
 		dst->tables[i] = src->tables[i];
-		dst->tables[i].path = strdup(src->tables[i].path);
-		if (!dst->tables[i].path) {
+		dst->tables[i].path = src->tables[i].path ? strdup(src->tables[i].path) : NULL;
+		dst->tables[i].url = src->tables[i].url ? strdup(src->tables[i].url) : NULL;
+		dst->ntables = i + 1;
+		if ((src->tables[i].path && !dst->tables[i].path) ||
+		    (src->tables[i].url && !dst->tables[i].url)) {
 			bw_settings_free(dst);
 			return -1;
 		}
-		dst->ntables = i + 1;
 	}
 	return 0;
 }
@@ -158,6 +175,28 @@ static int percent(const char *v, unsigned int *out)
 	if (*p || whole > 100 || (whole == 100 && frac))
 		return -1;
 	*out = (unsigned int)(((whole * scale + frac) * BW_SHARE_ONE + 50 * scale) / (100 * scale));
+	return 0;
+}
+
+/* "90", "90s", "15m", "1h", "2d" -> seconds. */
+static int parse_duration(const char *v, unsigned long *out)
+{
+	unsigned long mul = 1;
+	char *end;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -1;
+	errno = 0;
+	*out = strtoul(v, &end, 10);
+	if (errno || *out > 604800)
+		return -1;
+	if (*end == 's') mul = 1, end++;
+	else if (*end == 'm') mul = 60, end++;
+	else if (*end == 'h') mul = 3600, end++;
+	else if (*end == 'd') mul = 86400, end++;
+	if (*end)
+		return -1;
+	*out *= mul;
 	return 0;
 }
 
@@ -230,9 +269,11 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		if (add_path(&s->allowlists, v, LIST_ALLOW, reset))
 			BAD("a file path (at most 32 allowlists)");
 	} else if (!strcmp(key, "list")) {
-		char buf[PATH_MAX + 128], *name, *cat, *act, *path, *save = NULL;
+		char buf[PATH_MAX + 128], *name, *cat, *act, *path, *opt, *save = NULL;
 		struct bw_table_list *l;
-		__u32 rate;
+		__u32 rate = 0;
+		unsigned long refresh = 0;
+		bool url;
 		int c, a;
 
 		if (!(*reset & LIST_TABLE)) {
@@ -242,12 +283,47 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		if (strlen(v) >= sizeof(buf))
 			BAD("NAME:CATEGORY:ACTION:FILE");
 		snprintf(buf, sizeof(buf), "%s", v);
+		/* Options after the source: " refresh=DURATION". */
+		opt = strstr(buf, " refresh=");
+		if (!opt)
+			opt = strstr(buf, "\trefresh=");
+		if (opt) {
+			char *end;
+
+			*opt = '\0';
+			if (parse_duration(opt + 9, &refresh) || refresh < 1 || refresh > 604800)
+				BAD("refresh=DURATION after the source: seconds, or a number with s, m, h "
+				    "or d, from 1 s to 7 d (e.g. refresh=1h)");
+			for (end = opt - 1; end >= buf && (*end == ' ' || *end == '\t'); end--)
+				*end = '\0';
+		}
 		name = strtok_r(buf, ":", &save);
 		cat = strtok_r(NULL, ":", &save);
 		act = strtok_r(NULL, ":", &save);
 		path = strtok_r(NULL, "", &save);
 		if (!name || !cat || !act || !path || !*path)
-			BAD("NAME:CATEGORY:ACTION[:PPS]:FILE");
+			BAD("NAME:CATEGORY:ACTION[:PPS]:SOURCE");
+		if (bw_lact_parse(act) == BW_LACT_RATE_LIMIT && isdigit((unsigned char)*path) &&
+		    strchr(path, ':')) {
+			char *colon = strchr(path, ':');
+			unsigned long pps;
+
+			*colon = 0;
+			if (num(path, 1, 100000000, &pps) || !colon[1])
+				BAD("rate_limit:PPS:SOURCE with PPS 1-100000000");
+			rate = (__u32)pps;
+			path = colon + 1;
+		}
+		url = !strncmp(path, "http://", 7) || !strncmp(path, "https://", 8) ||
+		      !strncmp(path, "file://", 7);
+		if (!url && strstr(path, "://"))
+			BAD("a file path or an http://, https:// or file:// URL as the source");
+		if (url && (strlen(path) > 2048 || strpbrk(path, " \t\"<>\\")))
+			BAD("a URL of at most 2048 characters without spaces, quotes or backslashes");
+		if (refresh && !url)
+			BAD("refresh= only with a URL source (http://, https://, file://)");
+		if (url && (!strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/')))
+			BAD("a list name usable as a file name (no '/') for a URL source");
 		if (strlen(name) >= BW_LIST_NAME_MAX)
 			BAD("a list name of at most 15 characters");
 		if ((c = bw_lcat_parse(cat)) < 0)
@@ -255,16 +331,6 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 			    "good_bot_ranges or custom");
 		if ((a = bw_lact_parse(act)) < 0)
 			BAD("an action: drop, monitor, rate_limit or allow");
-		rate = 0;
-		if (a == BW_LACT_RATE_LIMIT && isdigit((unsigned char)*path) && strchr(path, ':')) {
-			char *colon = strchr(path, ':');
-
-			*colon = 0;
-			if (num(path, 1, 100000000, &n) || !colon[1])
-				BAD("rate_limit:PPS:FILE with PPS 1-100000000");
-			rate = (__u32)n;
-			path = colon + 1;
-		}
 		if (s->ntables == BW_LISTS_MAX)
 			BAD("at most 64 lists");
 		for (size_t i = 0; i < s->ntables; i++)
@@ -275,8 +341,10 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		l->category = (__u8)c;
 		l->action = (__u8)a;
 		l->rate_pps = rate;
-		l->path = strdup(path);
-		if (!l->path)
+		l->refresh = (unsigned int)refresh;
+		l->path = url ? NULL : strdup(path);
+		l->url = url ? strdup(path) : NULL;
+		if (!l->path && !l->url)
 			BAD("(out of memory)");
 		s->ntables++;
 	} else if (!strcmp(key, "verdict_action")) {
@@ -325,6 +393,10 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		if (num(v, 1, BW_VERDICT_MAX, &n))
 			BAD("a number 1-262144");
 		s->max_verdicts = (unsigned int)n;
+	} else if (!strcmp(key, "verdict_table_size")) {
+		if (num(v, 16, 1u << 22, &n))
+			BAD("a number of entries 16-4194304");
+		s->verdict_table_size = (unsigned int)n;
 	} else if (!strcmp(key, "log_level")) {
 		if (!strcmp(v, "error")) s->log_level = BW_LOG_ERROR;
 		else if (!strcmp(v, "warning")) s->log_level = BW_LOG_WARN;
@@ -346,6 +418,10 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		if (!*v || strlen(v) >= PATH_MAX)
 			BAD("a file path");
 		snprintf(dst, PATH_MAX, "%s", v);
+	} else if (!strcmp(key, "state_dir")) {
+		if (v[0] != '/' || strlen(v) >= sizeof(s->state_dir) - 64)
+			BAD("an absolute directory path");
+		snprintf(s->state_dir, sizeof(s->state_dir), "%s", v);
 	} else if (!strcmp(key, "api")) {
 		if (!*v || strlen(v) >= sizeof(s->api) || !strchr(v, ':'))
 			BAD("ADDR:PORT, e.g. 127.0.0.1:8642");
@@ -463,10 +539,14 @@ void bw_settings_print(const struct bw_settings *s, FILE *out)
 
 		if (s->tables[i].rate_pps)
 			snprintf(rate, sizeof(rate), ":%u", s->tables[i].rate_pps);
-		fprintf(out, "list = %s:%s:%s%s:%s\n", s->tables[i].name,
+		fprintf(out, "list = %s:%s:%s%s:%s", s->tables[i].name,
 			bw_lcat_name(s->tables[i].category), bw_lact_name(s->tables[i].action),
-			rate, s->tables[i].path);
+			rate, s->tables[i].url ? s->tables[i].url : s->tables[i].path);
+		if (s->tables[i].refresh)
+			fprintf(out, " refresh=%us", s->tables[i].refresh);
+		fputc('\n', out);
 	}
+	fprintf(out, "state_dir = %s\n", s->state_dir);
 	if (s->verdict_action == BW_ACT_RATE_LIMIT)
 		fprintf(out, "verdict_action = rate_limit:%u\n", s->verdict_rate);
 	else
@@ -477,6 +557,7 @@ void bw_settings_print(const struct bw_settings *s, FILE *out)
 	fprintf(out, "sample_share = %.3f\nsample_budget = %u\nflood_pps = %u\n",
 		s->sample_share * 100.0 / BW_SHARE_ONE, s->sample_budget, s->flood_pps);
 	fprintf(out, "require_established = %s\n", s->require_established ? "yes" : "no");
+	fprintf(out, "verdict_table_size = %u\n", s->verdict_table_size);
 	fprintf(out, "max_verdicts_per_sec = %u\nmax_verdicts = %u\nlog_level = %s\nlog_format = %s\n",
 		s->max_verdicts_per_sec, s->max_verdicts, levels[s->log_level],
 		s->log_format == BW_LOGFMT_JSON ? "json" : "text");

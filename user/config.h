@@ -29,13 +29,19 @@ struct bw_paths {
 	size_t n;
 };
 
-/* One --list / list = NAME:CATEGORY:ACTION[:PPS]:FILE, validated. */
+#define BW_DEFAULT_STATE_DIR "/var/lib/botwall"
+
+/* One --list / list = NAME:CATEGORY:ACTION[:PPS]:SOURCE [refresh=DURATION],
+ * validated. SOURCE is a file, or a URL (http://, https://, file://) whose
+ * last good copy is kept in STATE_DIR/lists/NAME. */
 struct bw_table_list {
 	char name[BW_LIST_NAME_MAX];
 	__u8 category;      /* enum bw_lcat */
 	__u8 action;        /* enum bw_lact */
 	__u32 rate_pps;     /* rate_limit: packets/s per source, 0 = default */
-	char *path;
+	char *path;         /* the file; for a URL: NULL (bw_table_list_file) */
+	char *url;          /* NULL: a plain file                            */
+	unsigned int refresh; /* seconds between fetches; 0: start and reload */
 };
 
 struct bw_settings {
@@ -61,6 +67,7 @@ struct bw_settings {
 					   * established local connection     */
 	unsigned int max_verdicts_per_sec;/* blast radius: new verdicts/s      */
 	unsigned int max_verdicts;        /* blast radius: live verdicts       */
+	unsigned int verdict_table_size;  /* max_entries of bw_verdicts        */
 	enum bw_log_level log_level;
 	enum bw_log_format log_format;
 	/* scoring engine data (docs/scoring.md); empty: built-in default */
@@ -74,7 +81,13 @@ struct bw_settings {
 	char geoip[PATH_MAX];
 	char api[128];
 	char tokens[PATH_MAX];
+	char state_dir[PATH_MAX];         /* fetched lists (docs/config.md)    */
 };
+
+/* The file a table list is read from: its path, or for a URL source the
+ * last good copy STATE_DIR/lists/NAME. */
+const char *bw_table_list_file(const struct bw_settings *s, const struct bw_table_list *l,
+			       char *buf, size_t len);
 
 /* Checks that go across keys (e.g. the API needs a tokens file). */
 int bw_settings_validate(const struct bw_settings *s, char *err, size_t errlen);

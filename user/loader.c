@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/if_link.h>
 #include <xdp/libxdp.h>
 
 #include "botwall.skel.h"
@@ -15,6 +16,7 @@
 #include "loader.h"
 #include "log.h"
 #include "maps.h"
+#include "migrate.h"
 
 /*
  * libbpf/libxdp output goes to our log: debug chatter at debug level,
@@ -120,17 +122,27 @@ int bw_loader_open(struct bw_loader *L, const char *pin_dir)
 	return 0;
 }
 
-/* Is the program with this id ours, i.e. does it use our pinned counters? */
-static bool prog_uses_our_maps(unsigned int prog_id, int counters_fd)
+static __u32 map_id_of(int fd)
+{
+	struct bpf_map_info minfo = {};
+	__u32 mlen = sizeof(minfo);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &minfo, &mlen))
+		return 0;
+	return minfo.id;
+}
+
+/* Is the program with this id ours, i.e. does it use our pinned counters
+ * (or the counters pinned before a migration replaced them)? */
+static bool prog_uses_our_maps(unsigned int prog_id, int counters_fd, __u32 old_id)
 {
 	struct bpf_prog_info pinfo = {};
-	struct bpf_map_info minfo = {};
-	__u32 plen = sizeof(pinfo), mlen = sizeof(minfo);
-	__u32 map_ids[16];
+	__u32 plen = sizeof(pinfo);
+	__u32 map_ids[16], id = map_id_of(counters_fd);
 	bool ours = false;
 	int fd;
 
-	if (counters_fd < 0 || bpf_obj_get_info_by_fd(counters_fd, &minfo, &mlen))
+	if (!id && !old_id)
 		return false;
 	fd = bpf_prog_get_fd_by_id(prog_id);
 	if (fd < 0)
@@ -139,7 +151,7 @@ static bool prog_uses_our_maps(unsigned int prog_id, int counters_fd)
 	pinfo.map_ids = (__u64)(unsigned long)map_ids;
 	if (!bpf_obj_get_info_by_fd(fd, &pinfo, &plen))
 		for (__u32 i = 0; i < pinfo.nr_map_ids && i < 16; i++)
-			ours |= map_ids[i] == minfo.id;
+			ours |= (id && map_ids[i] == id) || (old_id && map_ids[i] == old_id);
 	close(fd);
 	return ours;
 }
@@ -161,19 +173,25 @@ static int try_adopt(struct bw_loader *L, int pinned_counters)
 	for (; p; p = xdp_multiprog__is_legacy(mp) ? NULL : xdp_multiprog__next_prog(p, mp)) {
 		if (strcmp(xdp_program__name(p), BW_XDP_PROG_NAME))
 			continue;
-		if (!prog_uses_our_maps(xdp_program__id(p), pinned_counters)) {
+		if (!prog_uses_our_maps(xdp_program__id(p), pinned_counters, L->old_counters_id)) {
 			bw_err("another botwall program (id %u) is attached to ifindex %d with different maps; "
 			       "detach it first or use its --pin-dir", xdp_program__id(p), L->ifindex);
 			xdp_multiprog__close(mp);
 			return -EBUSY;
 		}
-		L->prog_id = xdp_program__id(p);
 		L->attach_mode = xdp_multiprog__attach_mode(mp);
 		L->legacy = xdp_multiprog__is_legacy(mp);
+		if (L->migrated) {
+			/* It uses the maps from before the migration: keep it
+			 * enforcing until the new program replaces it. */
+			L->replace_id = xdp_program__id(p);
+			break;
+		}
+		L->prog_id = xdp_program__id(p);
 		L->adopted = true;
 		break;
 	}
-	if (!L->adopted && xdp_multiprog__main_prog(mp) && xdp_multiprog__is_legacy(mp)) {
+	if (!L->adopted && !L->replace_id && xdp_multiprog__main_prog(mp) && xdp_multiprog__is_legacy(mp)) {
 		bw_err("another XDP program (%s, id %u) is attached to ifindex %d and the kernel "
 		       "cannot share the interface (no libxdp dispatcher); detach it first",
 		       xdp_program__name(xdp_multiprog__main_prog(mp)),
@@ -182,6 +200,87 @@ static int try_adopt(struct bw_loader *L, int pinned_counters)
 		return -EBUSY;
 	}
 	xdp_multiprog__close(mp);
+	return 0;
+}
+
+int bw_loader_migrate(struct bw_loader *L, unsigned int verdict_max)
+{
+	struct bw_migrate_result res;
+	char path[4096];
+	int fd, rc;
+
+	if (verdict_max && bpf_map__set_max_entries(L->skel->maps.bw_verdicts, verdict_max)) {
+		bw_err("sizing %s to %u entries failed", BW_MAP_VERDICTS, verdict_max);
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "%s/%s", L->pin_dir, BW_MAP_COUNTERS);
+	fd = bpf_obj_get(path); /* absent on a first start */
+	L->old_counters_id = map_id_of(fd);
+	if (fd >= 0)
+		close(fd);
+	rc = bw_migrate_pins(L->skel->obj, &res);
+	L->migrated = res.migrated + res.recreated > 0;
+	if (L->migrated)
+		bw_info("migrated %u pinned map(s), recreated %u; the attached program keeps "
+			"enforcing with the old maps until the new one replaces it",
+			res.migrated, res.recreated);
+	return rc ? -EIO : 0;
+}
+
+/* Puts the freshly loaded program in place of program L->replace_id (which
+ * uses the maps from before a migration) without a gap: behind libxdp's
+ * dispatcher the new one is added first and the old one removed after; a
+ * lone program is swapped atomically (XDP_FLAGS_REPLACE). */
+static int replace_prog(struct bw_loader *L, const char *ifname)
+{
+	unsigned int old = L->replace_id;
+	int err;
+
+	if (!L->legacy) {
+		holding = true;
+		err = xdp_program__attach(L->xprog, L->ifindex, L->attach_mode, 0);
+		release_held(err != 0);
+		if (err) {
+			bw_err("%s: attaching the new program next to id %u failed: %s (the old one "
+			       "stays attached with the old maps)", ifname, old, strerror(-err));
+			return err;
+		}
+		L->attached = true;
+		L->prog_id = xdp_program__id(L->xprog);
+		err = bw_detach_prog(L->ifindex, old);
+		if (err)
+			bw_warn("%s: removing the old program id %u failed: %s", ifname, old, strerror(-err));
+	} else {
+		struct bpf_program *p = bpf_object__find_program_by_name(L->skel->obj, BW_XDP_PROG_NAME);
+		LIBBPF_OPTS(bpf_xdp_attach_opts, xo);
+		struct bpf_prog_info pi = {};
+		__u32 plen = sizeof(pi);
+		__u32 flags = XDP_FLAGS_REPLACE | (L->attach_mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE
+										 : XDP_FLAGS_DRV_MODE);
+		int ofd;
+
+		err = p ? bpf_object__load(L->skel->obj) : -ENOENT;
+		if (err) {
+			bw_err("%s: loading the new program failed: %s (the old one stays attached)",
+			       ifname, strerror(-err));
+			return err;
+		}
+		ofd = bpf_prog_get_fd_by_id(old);
+		xo.old_prog_fd = ofd;
+		err = ofd < 0 ? -errno : bpf_xdp_attach(L->ifindex, bpf_program__fd(p), flags, &xo);
+		if (ofd >= 0)
+			close(ofd);
+		if (err) {
+			bw_err("%s: replacing program id %u failed: %s (it stays attached)", ifname, old,
+			       strerror(-err));
+			return err;
+		}
+		bpf_obj_get_info_by_fd(bpf_program__fd(p), &pi, &plen);
+		L->prog_id = pi.id;
+		L->adopted = true; /* detached by id, like an adopted one */
+	}
+	bw_info("%s: replaced program id %u (old map layout) with id %u, %s mode, no gap", ifname,
+		old, L->prog_id, bw_mode_name(L->attach_mode));
 	return 0;
 }
 
@@ -207,6 +306,8 @@ int bw_loader_attach(struct bw_loader *L, const char *ifname, enum bw_xdp_mode m
 		bw_info("adopted botwall program id %u already attached to %s", L->prog_id, ifname);
 		return 0;
 	}
+	if (L->replace_id)
+		return replace_prog(L, ifname);
 
 	holding = true;
 	if (mode == BW_MODE_SKB) {

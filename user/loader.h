@@ -21,11 +21,19 @@ struct bw_loader {
 	bool attached;          /* we attached it (and may detach it)  */
 	bool adopted;           /* it was already there from an earlier run */
 	bool legacy;            /* attached without libxdp's dispatcher     */
+	bool migrated;          /* bw_loader_migrate replaced pinned maps   */
+	unsigned int old_counters_id; /* counters map id before migrating   */
+	unsigned int replace_id;/* attached program using the old maps      */
 };
 
 /* Creates the pin directory (0700) and opens the skeleton with every map
  * pinned by name there (existing pins are reused when it is loaded). */
 int bw_loader_open(struct bw_loader *L, const char *pin_dir);
+/* Sizes the verdict table (0: as built) and migrates every pinned map
+ * whose definition differs from the object's (user/migrate.h), before
+ * anything is loaded. A botwall program found attached afterwards that uses
+ * the old maps is replaced by bw_loader_attach, without a gap. */
+int bw_loader_migrate(struct bw_loader *L, unsigned int verdict_max);
 /* Attaches to ifname (libxdp loads the object then), or adopts a botwall
  * program already attached there that uses the same pinned maps. Either
  * way the maps are pinned afterwards: open them with bw_maps_open(). */

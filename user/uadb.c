@@ -486,6 +486,8 @@ void bw_uadb_lookup(struct bw_uadb *db, const char *ua, size_t len, struct bw_ua
 	}
 	db->st.misses++;
 	classify(db, ua, len, out);
+	if (c->len)
+		db->st.evictions++;
 	c->hash = h;
 	c->len = (uint16_t)len;
 	memcpy(c->key, ua, len);

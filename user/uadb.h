@@ -57,6 +57,7 @@ struct bw_uadb;
 
 struct bw_uadb_stats {
 	uint64_t hits, misses, uncacheable, match_errors;
+	uint64_t evictions;    /* a miss replaced another user agent's slot */
 	size_t n_ua, n_os, n_dev, n_bots;
 	bool have_uap, have_bots;
 };

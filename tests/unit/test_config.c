@@ -108,6 +108,112 @@ static void test_command_line_replaces_lists(void)
 	bw_settings_free(&s);
 }
 
+/* list = NAME:CATEGORY:ACTION:SOURCE [refresh=DURATION]: URL sources,
+ * durations, and errors naming file:line and the key. */
+static void test_list_url_syntax(void)
+{
+	struct bw_settings s, c;
+	char err[512] = "", buf[PATH_MAX];
+	char *p = write_tmp("state_dir = /tmp/bw-state\n"
+			    "list = feed:blocklist:drop:https://127.0.0.1:8443/feed.netset refresh=1h\n"
+			    "list = local:tor:monitor:/etc/botwall/tor.list\n"
+			    "list = test:custom:drop:file:///tmp/x.list   refresh=90\n"
+			    "list = once:custom:drop:http://127.0.0.1/x.list\n");
+
+	bw_settings_defaults(&s);
+	CHECK(!strcmp(s.state_dir, "/var/lib/botwall"));
+	CHECK_EQ(bw_config_load(&s, p, err, sizeof(err)), 0);
+	if (err[0])
+		printf("  %s\n", err);
+	CHECK_EQ(s.ntables, 4);
+	CHECK(s.tables[0].url && !strcmp(s.tables[0].url, "https://127.0.0.1:8443/feed.netset"));
+	CHECK_EQ(s.tables[0].refresh, 3600);
+	CHECK(!s.tables[0].path);
+	CHECK(!strcmp(bw_table_list_file(&s, &s.tables[0], buf, sizeof(buf)), "/tmp/bw-state/lists/feed"));
+	CHECK(!s.tables[1].url && !strcmp(s.tables[1].path, "/etc/botwall/tor.list"));
+	CHECK(!strcmp(bw_table_list_file(&s, &s.tables[1], buf, sizeof(buf)), "/etc/botwall/tor.list"));
+	CHECK(!strcmp(s.tables[2].url, "file:///tmp/x.list"));
+	CHECK_EQ(s.tables[2].refresh, 90);
+	CHECK_EQ(s.tables[3].refresh, 0);
+	/* a deep copy keeps the sources */
+	CHECK_EQ(bw_settings_copy(&c, &s), 0);
+	CHECK(!strcmp(c.tables[0].url, s.tables[0].url) && c.tables[0].url != s.tables[0].url);
+	bw_settings_free(&c);
+	unlink(p);
+
+	static const struct { const char *text, *want; } bad[] = {
+		{ "list = f:blocklist:drop:https://127.0.0.1/f refresh=0\n", ":2: list: 'f:blocklist:drop:https://127.0.0.1/f refresh=0' is not allowed; expected refresh=DURATION" },
+		{ "list = f:blocklist:drop:https://127.0.0.1/f refresh=8d\n", ":2: list: " },
+		{ "list = f:blocklist:drop:https://127.0.0.1/f refresh=1x\n", "expected refresh=DURATION" },
+		{ "list = f:blocklist:drop:https://127.0.0.1/f refresh=\n", "expected refresh=DURATION" },
+		{ "list = f:blocklist:drop:/etc/f.list refresh=1h\n", "refresh= only with a URL source" },
+		{ "list = f:blocklist:drop:ftp://127.0.0.1/f\n", "an http://, https:// or file:// URL" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[256];
+
+		snprintf(text, sizeof(text), "threshold = 50\n%s", bad[i].text);
+		p = write_tmp(text);
+		err[0] = '\0';
+		CHECK_EQ(bw_config_load(&s, p, err, sizeof(err)), -1);
+		if (!strstr(err, bad[i].want) || !strstr(err, p))
+			printf("  case %zu: got '%s'\n", i, err);
+		CHECK(strstr(err, bad[i].want) != NULL && strstr(err, p) != NULL);
+		CHECK_EQ(s.ntables, 4); /* the loaded lists stay */
+		unlink(p);
+	}
+	bw_settings_free(&s);
+}
+
+/* rate_limit lists carry their rate; sampling keys take their ranges. */
+static void test_list_rate_and_sampling_keys(void)
+{
+	struct bw_settings s;
+	char err[512] = "";
+	char *p = write_tmp("list = dc:hosting:rate_limit:20:/etc/botwall/dc.list\n"
+			    "list = dc2:hosting:rate_limit:https://127.0.0.1/dc refresh=1h\n"
+			    "list = tor:tor:monitor:/etc/botwall/2tor.list\n"
+			    "sample_share = 12.5%\nsample_budget = 0\nflood_pps = 500000\n");
+
+	bw_settings_defaults(&s);
+	CHECK_EQ(s.sample_share, BW_SHARE_ONE);
+	CHECK_EQ(bw_config_load(&s, p, err, sizeof(err)), 0);
+	if (err[0])
+		printf("  %s\n", err);
+	CHECK_EQ(s.ntables, 3);
+	CHECK_EQ(s.tables[0].rate_pps, 20);
+	CHECK_STR(s.tables[0].path, "/etc/botwall/dc.list");
+	CHECK_EQ(s.tables[1].rate_pps, 0);              /* the default rate */
+	CHECK_STR(s.tables[1].url, "https://127.0.0.1/dc");
+	CHECK_STR(s.tables[2].path, "/etc/botwall/2tor.list"); /* digits: only rate_limit */
+	CHECK_EQ(s.sample_share, BW_SHARE_ONE / 8);
+	CHECK_EQ(s.sample_budget, 0);
+	CHECK_EQ(s.flood_pps, 500000);
+	unlink(p);
+
+	static const struct { const char *text, *want; } bad[] = {
+		{ "list = dc:hosting:rate_limit:0:/x.list\n", "rate_limit:PPS:SOURCE" },
+		{ "list = dc:hosting:rate_limit:20:\n", "rate_limit:PPS:SOURCE" },
+		{ "sample_share = 101\n", "sample_share: '101' is not allowed; expected a percentage" },
+		{ "sample_share = 5.x\n", "expected a percentage" },
+		{ "sample_share = -1\n", "expected a percentage" },
+		{ "sample_budget = 2000000\n", "sample_budget" },
+		{ "flood_pps = lots\n", "flood_pps" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = write_tmp(bad[i].text);
+		err[0] = '\0';
+		CHECK_EQ(bw_config_load(&s, p, err, sizeof(err)), -1);
+		if (!strstr(err, bad[i].want) || !strstr(err, ":1: "))
+			printf("  case %zu: got '%s'\n", i, err);
+		CHECK(strstr(err, bad[i].want) != NULL && strstr(err, ":1: ") != NULL);
+		CHECK_EQ(s.tables[0].rate_pps, 20);     /* what was loaded stays */
+		CHECK_EQ(s.flood_pps, 500000);
+		unlink(p);
+	}
+	bw_settings_free(&s);
+}
+
 /* docs/config.md documents every key of the table. */
 static void test_docs_cover_every_key(void)
 {
@@ -138,6 +244,8 @@ int main(void)
 	RUN(test_errors_name_line_and_keep_state);
 	RUN(test_values_and_ranges);
 	RUN(test_command_line_replaces_lists);
+	RUN(test_list_url_syntax);
+	RUN(test_list_rate_and_sampling_keys);
 	RUN(test_docs_cover_every_key);
 	return CHECK_EXIT();
 }

@@ -90,6 +90,38 @@ static void test_cache(void)
 	CHECK_EQ(a.uncacheable - b.uncacheable, 1);
 }
 
+/* Many more distinct user agents than the cache holds: bounded (a fixed
+ * array), every replaced entry counted, the newest still answered from it,
+ * answers unchanged. */
+static void test_cache_overfill(void)
+{
+	struct bw_uadb_stats a, b;
+	struct bw_ua_result r, fresh;
+	const int n = 2 * BW_UA_CACHE_SLOTS;
+	char ua[96];
+	int len = 0;
+
+	bw_uadb_flush(S.uadb);
+	bw_uadb_get_stats(S.uadb, &a);
+	for (int i = 0; i < n; i++) {
+		len = snprintf(ua, sizeof(ua), "Mozilla/5.0 (compatible; FillBot/%d.%d)", i, i * 7);
+		bw_uadb_lookup(S.uadb, ua, (size_t)len, &r);
+	}
+	bw_uadb_get_stats(S.uadb, &b);
+	CHECK_EQ(b.misses - a.misses, n);
+	CHECK_EQ(b.hits - a.hits, 0);
+	/* at most BW_UA_CACHE_SLOTS lookups can land in an empty slot */
+	CHECK(b.evictions - a.evictions >= (uint64_t)(n - BW_UA_CACHE_SLOTS));
+	CHECK(b.evictions - a.evictions <= (uint64_t)n);
+	bw_uadb_lookup(S.uadb, ua, (size_t)len, &r);   /* the last one: cached */
+	CHECK(r.from_cache);
+	snprintf(ua, sizeof(ua), "Mozilla/5.0 (compatible; FillBot/%d.%d)", 0, 0);
+	bw_uadb_lookup(S.uadb, ua, strlen(ua), &r);
+	bw_uadb_flush(S.uadb);
+	bw_uadb_lookup(S.uadb, ua, strlen(ua), &fresh);
+	CHECK(!strcmp(r.name, fresh.name) && r.bot_cat == fresh.bot_cat);
+}
+
 static void test_missing_dataset_falls_back(void)
 {
 	char warn[1024];
@@ -334,6 +366,7 @@ int main(void)
 	RUN(test_uap_device_name);
 	RUN(test_bot_categories);
 	RUN(test_cache);
+	RUN(test_cache_overfill);
 	RUN(test_missing_dataset_falls_back);
 	RUN(test_header_order_mismatch);
 	RUN(test_fingerprint_stable);
