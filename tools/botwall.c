@@ -345,14 +345,22 @@ static int cmd_lists(const struct bw_maps *m)
 			cJSON_AddStringToObject(o, "name", li.name);
 			cJSON_AddStringToObject(o, "category", bw_lcat_name(li.category));
 			cJSON_AddStringToObject(o, "action", bw_lact_name(li.action));
+			if (li.action == BW_LACT_RATE_LIMIT)
+				cJSON_AddNumberToObject(o, "rate_pps", li.rate_pps);
 			cJSON_AddNumberToObject(o, "prefixes", li.prefixes);
 			cJSON_AddNumberToObject(o, "loaded_sec", (double)li.loaded_sec);
 			cJSON_AddNumberToObject(o, "hits", (double)cnt[id].hits);
 			cJSON_AddNumberToObject(o, "drops", (double)cnt[id].drops);
 			cJSON_AddItemToArray(arr, o);
 		} else {
+			char act[32];
+
+			if (li.action == BW_LACT_RATE_LIMIT)
+				snprintf(act, sizeof(act), "rate_limit:%u", li.rate_pps);
+			else
+				snprintf(act, sizeof(act), "%s", bw_lact_name(li.action));
 			printf("%-3u %-24s %-18s %-10s %10u %14llu %14llu\n", id, li.name,
-			       bw_lcat_name(li.category), bw_lact_name(li.action), li.prefixes,
+			       bw_lcat_name(li.category), act, li.prefixes,
 			       (unsigned long long)cnt[id].hits, (unsigned long long)cnt[id].drops);
 			if (fetched && fs.last_success)
 				printf("    source %s, last good copy %lld s old, last fetch %lld s ago: %s\n",

@@ -663,20 +663,22 @@ static bool verdict_allowed(struct daemon *d, uint64_t now)
 static void log_block(const char *addr, const struct bw_score *sc, const char *flags,
 		      unsigned int ttl, const char *ua)
 {
-	char fields[2048], esc[400];
+	char fields[2048], esc[400], syn[200];
 
 	if (!bw_log_is_json()) {
-		bw_info("block %s score=%u top=%s flags=%s ttl=%us ua=\"%s\"", addr, sc->score,
-			bw_flag_name((unsigned int)sc->top_flag), flags, ttl, ua);
+		bw_info("block %s score=%u top=%s flags=%s ttl=%us syn=\"%s\" ua=\"%s\"", addr,
+			sc->score, bw_flag_name((unsigned int)sc->top_flag), flags, ttl,
+			sc->syn_class[0] ? sc->syn_class : "-", ua);
 		return;
 	}
 	if (bw_log_level() < BW_LOG_INFO)
 		return;
 	bw_json_escape(esc, sizeof(esc), ua);
+	bw_json_escape(syn, sizeof(syn), sc->syn_class);
 	snprintf(fields, sizeof(fields),
 		 "\"event\":\"block\",\"address\":\"%s\",\"score\":%u,\"top_flag\":\"%s\","
-		 "\"flags\":\"%s\",\"ttl\":%u,\"user_agent\":\"%s\"",
-		 addr, sc->score, bw_flag_name((unsigned int)sc->top_flag), flags, ttl, esc);
+		 "\"flags\":\"%s\",\"ttl\":%u,\"syn_class\":\"%s\",\"user_agent\":\"%s\"",
+		 addr, sc->score, bw_flag_name((unsigned int)sc->top_flag), flags, ttl, syn, esc);
 	bw_log_json_line(BW_LOG_INFO, fields);
 }
 

@@ -57,6 +57,12 @@ fi
 
 code=$(lab_curl scr "$SRV4")
 result scraper_blocked "$([ "$code" = 000 ] && echo 0 || echo 1)" "scraper still got $code"
+# The datapath caught the scraper's SYN; p0f's signatures name a Linux stack
+# (the lab's namespaces run this kernel's TCP). Skipped without p0f's file.
+if [ -r /etc/p0f/p0f.fp ]; then
+	line=$(grep "block $SCR4 " "$LAB_DIR/botwalld.log" | head -1)
+	result block_names_syn_class "$([[ $line == *'syn="unix:Linux'* ]] && echo 0 || echo 1)" "$line"
+fi
 
 code=$(lab_browser)
 result browser_still_served "$([ "$code" = 200 ] && echo 0 || echo 1)" "browser got $code"
@@ -86,6 +92,7 @@ ok = (flags["known_bot_pattern"] >= 2 and flags["missing_accept_language"] >= 2
       and s["packets"]["drop"]["verdict"]["packets"] >= 1
       and s["packets"]["drop"]["blocklist"]["packets"] >= 1
       and s["packets"]["pass"]["http"]["packets"] >= 4
+      and s["events"]["syn_recorded"] >= 4   # a SYN per connection
       and d["total_hits"] >= 4 and d["score_0"] >= 2 and d["score_81_100"] >= 2
       and 0 < d["suspicious_percentage"] < 100)
 sys.exit(0 if ok else 1)'
