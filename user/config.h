@@ -17,6 +17,7 @@
 
 #include "botwall_abi.h"
 #include "log.h"
+#include "policy.h"
 
 #define BW_DEFAULT_CONFIG "/etc/botwall/botwall.conf"
 #define BW_MAX_LIST_FILES 32
@@ -70,6 +71,10 @@ struct bw_settings {
 	char geoip[PATH_MAX];
 	char api[128];
 	char tokens[PATH_MAX];
+	/* policies (user/policy.h), in order; the implicit "default" follows */
+	struct bw_policy policies[BW_POLICIES_MAX];
+	size_t npolicies;
+	bool shadow;                      /* every policy in shadow mode       */
 };
 
 /* Checks that go across keys (e.g. the API needs a tokens file). */

@@ -69,7 +69,7 @@ const uint8_t bw_flag_group[BW_FLAG__MAX] = {
 
 const char *const bw_group_names[BW_G__MAX] = {
 	"identity", "headers", "consistency", "attack", "protocol", "network",
-	"impersonation", "reputation",
+	"impersonation", "reputation", "behaviour",
 };
 
 const uint32_t bw_flags_deterministic = (1u << BW_FLAG_HEADLESS_USER_AGENT) |
@@ -78,7 +78,7 @@ const uint32_t bw_flags_deterministic = (1u << BW_FLAG_HEADLESS_USER_AGENT) |
 static const uint8_t group_cap_default[BW_G__MAX] = {
 	[BW_G_IDENTITY] = 90, [BW_G_HEADERS] = 35, [BW_G_CONSISTENCY] = 60,
 	[BW_G_ATTACK] = 60, [BW_G_PROTOCOL] = 60, [BW_G_NETWORK] = 25,
-	[BW_G_IMPERSONATION] = 95, [BW_G_REPUTATION] = 45,
+	[BW_G_IMPERSONATION] = 95, [BW_G_REPUTATION] = 45, [BW_G_BEHAVIOUR] = 60,
 };
 
 void bw_weights_default(struct bw_weights *w)
@@ -89,6 +89,10 @@ void bw_weights_default(struct bw_weights *w)
 	w->trust_profile = 10;
 	w->challenge = 50;
 	w->deny = 80;
+	/* Behaviour alone (one group) never denies: with perfect browser
+	 * headers a high probability reaches challenge (60 - 10 trust). */
+	w->behave_high = 60;
+	w->behave_moderate = 30;
 }
 
 /* User-agent substrings of HTTP libraries, tools and crawlers (case-
@@ -375,6 +379,17 @@ static void decide(const struct bw_weights *w, struct bw_score *out, bool truste
 			out->top_flag = i;
 		}
 	}
+	/* Behaviour: one group of its own, independent of the request's bytes. */
+	if (out->behave.known && out->behave.level >= BW_BEHAVE_MOD) {
+		unsigned int pts = out->behave.level == BW_BEHAVE_HI ? w->behave_high :
+				   w->behave_moderate;
+
+		if (pts > w->cap[BW_G_BEHAVIOUR])
+			pts = w->cap[BW_G_BEHAVIOUR];
+		out->behave_contrib = (uint8_t)pts;
+		gsum[BW_G_BEHAVIOUR] += pts;
+		total += pts;
+	}
 	for (int g = 0; g < BW_G__MAX; g++)
 		if (gsum[g]) {
 			out->groups |= (uint16_t)(1u << g);
@@ -427,6 +442,8 @@ static void decide(const struct bw_weights *w, struct bw_score *out, bool truste
 		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-MALFORMED");
 	else if (out->flags & (1u << BW_FLAG_EMPTY_USER_AGENT))
 		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-NO_USER_AGENT");
+	else if (out->groups == (1u << BW_G_BEHAVIOUR))
+		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-BEHAVIOUR");
 	else
 		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-FINGERPRINT");
 }
@@ -453,6 +470,8 @@ void bw_score_full(const struct bw_scorer *sc, const struct bw_http_req *req,
 	}
 	memset(out, 0, sizeof(*out));
 	out->top_flag = -1;
+	if (ctx->behave)
+		out->behave = *ctx->behave;
 	if (status != BW_HTTP_OK) {
 		f |= 1u << BW_FLAG_MALFORMED_REQUEST;
 		goto total;
@@ -654,13 +673,15 @@ int bw_weights_load(const char *path, struct bw_weights *out, char *err, size_t 
 		name = strtok_r(NULL, " \t", &save);
 		val = strtok_r(NULL, " \t", &save);
 		if (!strcmp(k, "damping") || !strcmp(k, "trust_profile_match") ||
-		    !strcmp(k, "challenge") || !strcmp(k, "deny")) {
+		    !strcmp(k, "challenge") || !strcmp(k, "deny") ||
+		    !strcmp(k, "behaviour_high") || !strcmp(k, "behaviour_moderate")) {
 			val = name;
 			name = NULL;
 		}
 		if (!val || strtok_r(NULL, " \t", &save)) {
 			snprintf(err, errlen, "%s:%d: expected 'weight FLAG N', 'cap GROUP N', "
-				 "'damping N', 'trust_profile_match N', 'challenge N' or 'deny N'",
+				 "'damping N', 'trust_profile_match N', 'challenge N', 'deny N', "
+				 "'behaviour_high N' or 'behaviour_moderate N'",
 				 path, ln);
 			goto fail;
 		}
@@ -692,6 +713,10 @@ int bw_weights_load(const char *path, struct bw_weights *out, char *err, size_t 
 			w.challenge = (uint8_t)v;
 		} else if (!strcmp(k, "deny")) {
 			w.deny = (uint8_t)v;
+		} else if (!strcmp(k, "behaviour_high")) {
+			w.behave_high = (uint8_t)v;
+		} else if (!strcmp(k, "behaviour_moderate")) {
+			w.behave_moderate = (uint8_t)v;
 		} else {
 			snprintf(err, errlen, "%s:%d: unknown keyword '%s'", path, ln, k);
 			goto fail;
