@@ -85,6 +85,14 @@ const struct bw_policy *bw_policy_match(const struct bw_policy *p, size_t n,
 					const struct bw_policy *def,
 					const struct bw_policy_input *in);
 const char *bw_pact_name(unsigned int a);
+
+/* The daemon's decision counters (written by the sampling thread, read by
+ * the API thread with relaxed atomics): [shadow][enum bw_pact]. */
+struct bw_policy_counters {
+	uint64_t decisions[2][BW_PACT__MAX];
+	uint64_t behave_known;       /* samples with a bot probability      */
+	uint64_t behave_evictions;   /* sources evicted from the table      */
+};
 /* enum bw_action of an enforcing action (BW_ACT_NONE for allow). */
 uint8_t bw_pact_verdict_action(unsigned int a);
 
