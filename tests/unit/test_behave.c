@@ -8,6 +8,7 @@
 
 #include "behave.h"
 #include "check.h"
+#include "score.h"
 
 #define MS 1000000ull   /* ns */
 
@@ -205,8 +206,58 @@ static void test_table_bounded(void)
 	bw_behave_table_free(t);
 }
 
+/* In the score: behaviour is one group of its own. A high probability
+ * with a curl request is a second independent group (deny); alone, with a
+ * browser's full header profile, it reaches challenge, never deny. */
+static void test_score_group(void)
+{
+	static const char curl[] = "GET / HTTP/1.1\r\nHost: shop.test\r\nUser-Agent: curl/7.88.1\r\n"
+				   "Accept: */*\r\n\r\n";
+	static const char chrome[] = "GET / HTTP/1.1\r\nHost: shop.test\r\nConnection: keep-alive\r\n"
+		"Upgrade-Insecure-Requests: 1\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) "
+		"AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36\r\n"
+		"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
+		"image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7\r\n"
+		"Accept-Encoding: gzip, deflate\r\nAccept-Language: en-US,en;q=0.9\r\n\r\n";
+	struct bw_behave hi = { .known = true, .prob = 95, .level = BW_BEHAVE_HI };
+	struct bw_behave mod = { .known = true, .prob = 75, .level = BW_BEHAVE_MOD };
+	struct bw_behave low = { .known = true, .prob = 20, .level = BW_BEHAVE_LOW };
+	struct bw_score_ctx ctx = { .behave = &hi };
+	struct bw_http_req req;
+	struct bw_score a, b;
+	struct bw_weights w;
+
+	bw_weights_default(&w);
+	CHECK_EQ(bw_http_parse(chrome, sizeof(chrome) - 1, &req), BW_HTTP_OK);
+	bw_score_full(NULL, &req, BW_HTTP_OK, NULL, &a);
+	bw_score_full(NULL, &req, BW_HTTP_OK, &ctx, &b);
+	CHECK_EQ(a.status, BW_STATUS_ALLOW);
+	CHECK_EQ(b.behave_contrib, w.behave_high);
+	CHECK(b.groups & (1u << BW_G_BEHAVIOUR));
+	CHECK_EQ(b.raw, a.raw + w.behave_high);
+	CHECK_EQ(b.score, a.raw + w.behave_high - b.trust);
+	CHECK_EQ(b.status, BW_STATUS_CHALLENGE);
+	CHECK(!b.strong);
+	CHECK(!strcmp(b.threat_category, "BOT-BEHAVIOUR"));
+	ctx.behave = &mod;
+	bw_score_full(NULL, &req, BW_HTTP_OK, &ctx, &b);
+	CHECK_EQ(b.behave_contrib, w.behave_moderate);
+	ctx.behave = &low;
+	bw_score_full(NULL, &req, BW_HTTP_OK, &ctx, &b);
+	CHECK_EQ(b.behave_contrib, 0);
+	CHECK_EQ(b.score, a.score);
+
+	/* a tool's UA (identity) + behaviour: two groups, deny */
+	CHECK_EQ(bw_http_parse(curl, sizeof(curl) - 1, &req), BW_HTTP_OK);
+	ctx.behave = &hi;
+	bw_score_full(NULL, &req, BW_HTTP_OK, &ctx, &b);
+	CHECK(b.strong && b.status == BW_STATUS_DENY);
+	CHECK(b.groups & (1u << BW_G_BEHAVIOUR));
+}
+
 int main(void)
 {
+	RUN(test_score_group);
 	RUN(test_periodic_bot_high);
 	RUN(test_crawler_high);
 	RUN(test_human_low);
