@@ -170,6 +170,13 @@ bench: bench-api
 bench-api: all $(BUILD)/tests/bench/bench_api
 	./tests/bench/bench_api.sh
 
+# Scoring throughput and latency on one core (tests/bench/bench_score.c).
+.PHONY: bench-score
+BENCH_BINS += $(BUILD)/tests/bench/bench_score
+bench: bench-score
+bench-score: all data $(BUILD)/tests/bench/bench_score
+	$(BUILD)/tests/bench/bench_score $(BENCH_SCORE_ARGS) tests/corpus/*.http
+
 clean:
 	rm -rf $(BUILD)
 
