@@ -122,11 +122,9 @@ static unsigned int parse_major(const char *p, const char *end)
 static const char *find_tok(struct bw_slice s, const char *tok)
 {
 	size_t n = strlen(tok);
+	const char *p = s.len >= n ? memmem(s.p, s.len, tok, n) : NULL;
 
-	for (size_t i = 0; i + n <= s.len; i++)
-		if (!memcmp(s.p + i, tok, n))
-			return s.p + i + n;
-	return NULL;
+	return p ? p + n : NULL;
 }
 
 void bw_ua_parse(struct bw_slice ua, struct bw_ua_info *out)

@@ -12,7 +12,8 @@
  * Throughput from an untimed loop; latency percentiles from a second pass
  * timing every request. Not included: the bw_srcstats lookup syscall
  * (measured on its own when run as root) and the store/log I/O.
- * Usage: bench_score [--quick] FILE...
+ * Usage: bench_score [--quick] [--warm-only] FILE...  (--warm-only: for
+ * callgrind, docs/benchmarks.md)
  */
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -193,12 +194,17 @@ int main(int argc, char **argv)
 	char err[512], warn[1536] = "";
 	unsigned int warm_n = 2000000, cold_n = 20000;
 	int i = 1;
+	bool warm_only = false;
 	cpu_set_t cpus;
 	int cpu = sched_getcpu();
 
 	if (argc > 1 && !strcmp(argv[1], "--quick")) {
 		warm_n = 50000;
 		cold_n = 2000;
+		i++;
+	}
+	if (i < argc && !strcmp(argv[i], "--warm-only")) {
+		warm_only = true;
 		i++;
 	}
 	for (; i < argc && nreqs < MAX_REQS; i++)
@@ -234,8 +240,10 @@ int main(int argc, char **argv)
 	if (warn[0])
 		printf("  warning: %s\n", warn);
 	run("warm", false, warm_n);
-	run("cold", true, cold_n);
-	srcstats_lookup(warm_n / 10);
+	if (!warm_only) {
+		run("cold", true, cold_n);
+		srcstats_lookup(warm_n / 10);
+	}
 	bw_uadb_get_stats(scorer.uadb, &us);
 	printf("  UA cache: %llu hits, %llu misses, %llu uncacheable, %llu regex limit hits\n",
 	       (unsigned long long)us.hits, (unsigned long long)us.misses,
