@@ -9,7 +9,7 @@ static bool is_tchar(unsigned char c)
 {
 	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
 		return true;
-	return c && strchr("!#$%&'*+-.^_`|~", c);
+	return c == '-' || (c && strchr("!#$%&'*+.^_`|~", c));
 }
 
 /* Field value characters: visible ASCII, SP, HTAB and obs-text. */

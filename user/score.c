@@ -105,9 +105,6 @@ static const char *const bot_patterns[] = {
 	"guzzlehttp", "ruby", "powershell", "postmanruntime", "insomnia",
 };
 
-static const char *const suspicious_ua_patterns[] = {
-	"${", "<script", "() {", "../", "' or ", "union select", "\\x",
-};
 
 static unsigned int parse_major(const char *p, const char *end)
 {
@@ -122,9 +119,65 @@ static unsigned int parse_major(const char *p, const char *end)
 static const char *find_tok(struct bw_slice s, const char *tok)
 {
 	size_t n = strlen(tok);
-	const char *p = s.len >= n ? memmem(s.p, s.len, tok, n) : NULL;
+	const char *p = s.p, *end = s.p + s.len;
 
-	return p ? p + n : NULL;
+	/* first byte with memchr, then the rest: cheaper than memmem's setup
+	 * for these short tokens (docs/benchmarks.md, "Scoring") */
+	while (n && (size_t)(end - p) >= n && (p = memchr(p, tok[0], (size_t)(end - p - (ptrdiff_t)n + 1)))) {
+		if (!memcmp(p + 1, tok + 1, n - 1))
+			return p + n;
+		p++;
+	}
+	return NULL;
+}
+
+/* User-agent substrings checked case-insensitively in one pass: "headless",
+ * "phantomjs" (bit 0), then the suspicious patterns (bit 1). */
+static unsigned int ua_scan(struct bw_slice ua)
+{
+	static const struct { const char *s; unsigned char len, bit; } pats[] = {
+		{ "headless", 8, 1 }, { "phantomjs", 9, 1 }, { "${", 2, 2 }, { "<script", 7, 2 },
+		{ "() {", 4, 2 }, { "../", 3, 2 }, { "' or ", 5, 2 }, { "union select", 12, 2 },
+		{ "\\x", 2, 2 },
+	};
+	/* lower-case first bytes of the patterns */
+	static const unsigned char first[256] = {
+		['h'] = 1, ['p'] = 1, ['$'] = 1, ['<'] = 1, ['('] = 1, ['.'] = 1, ['\''] = 1,
+		['u'] = 1, ['\\'] = 1,
+	};
+	unsigned int found = 0;
+	for (size_t i = 0; i < ua.len; i++) {
+		unsigned char c = (unsigned char)ua.p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c |= 0x20;
+		if (!first[c])
+			continue;
+		for (size_t k = 0; k < sizeof(pats) / sizeof(*pats); k++) {
+			size_t j;
+
+			if ((unsigned char)pats[k].s[0] != c || i + pats[k].len > ua.len)
+				continue;
+			for (j = 1; j < pats[k].len; j++) {
+				unsigned char d = (unsigned char)ua.p[i + j];
+
+				if ((d >= 'A' && d <= 'Z' ? (d | 0x20) : d) != (unsigned char)pats[k].s[j])
+					break;
+			}
+			if (j == pats[k].len)
+				found |= pats[k].bit;
+		}
+	}
+	return found;
+}
+
+/* snprintf(dst, size, "%s", src) without the formatting machinery. */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 void bw_ua_parse(struct bw_slice ua, struct bw_ua_info *out)
@@ -501,8 +554,8 @@ void bw_score_full(const struct bw_scorer *sc, const struct bw_http_req *req,
 			struct bw_ua_result r;
 
 			bw_uadb_lookup(sc->uadb, ua->p, ua->len, &r);
-			snprintf(out->device, sizeof(out->device), "%s", r.name);
-			snprintf(out->bot, sizeof(out->bot), "%s", r.bot);
+			copy_str(out->device, sizeof(out->device), r.name);
+			copy_str(out->bot, sizeof(out->bot), r.bot);
 			out->bot_cat = r.bot_cat;
 			if (r.bot_cat || r.spider)
 				f |= 1u << BW_FLAG_KNOWN_BOT_PATTERN;
@@ -515,11 +568,14 @@ void bw_score_full(const struct bw_scorer *sc, const struct bw_http_req *req,
 					break;
 				}
 		}
-		if (bw_slice_contains_ci(*ua, "headless") || bw_slice_contains_ci(*ua, "phantomjs"))
-			f |= 1u << BW_FLAG_HEADLESS_USER_AGENT;
-		for (i = 0; i < sizeof(suspicious_ua_patterns) / sizeof(*suspicious_ua_patterns); i++)
-			if (bw_slice_contains_ci(*ua, suspicious_ua_patterns[i]))
+		{
+			unsigned int m = ua_scan(*ua);
+
+			if (m & 1)
+				f |= 1u << BW_FLAG_HEADLESS_USER_AGENT;
+			if (m & 2)
 				f |= 1u << BW_FLAG_SUSPICIOUS_USER_AGENT;
+		}
 		if (out->ua.browser != BW_BROWSER_NONE &&
 		    (!bw_slice_starts_with(*ua, "Mozilla/5.0 (") ||
 		     (out->ua.browser == BW_BROWSER_CHROMIUM && out->ua.major < 70) ||
@@ -593,7 +649,8 @@ void bw_score_full(const struct bw_scorer *sc, const struct bw_http_req *req,
 
 	/* Addresses: good crawler verification and reputation. */
 	if (ctx->src && sc) {
-		const char *op = ua && ua->len ? claimed_operator(*ua) : NULL;
+		/* the claimed operator matters only when ranges are known */
+		const char *op = ua && ua->len && sc->good_bots.n ? claimed_operator(*ua) : NULL;
 		const char *rep = bw_rangeset_find(&sc->reputation, ctx->src, NULL);
 
 		if (op && bw_rangeset_has_tag(&sc->good_bots, op)) {
