@@ -20,7 +20,7 @@ CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	   -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
 	   -I$(BUILD) -Ibpf -Iuser
 LDLIBS  := -lxdp -lbpf -lelf -lz -lcjson -lpcre2-8 -lyaml
-LDLIBS  += -lsqlite3 -lmicrohttpd -lmaxminddb -lpthread
+LDLIBS  += -lsqlite3 -lmicrohttpd -lmaxminddb -lpthread -lm
 LDLIBS  += -lcurl
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
@@ -30,6 +30,7 @@ LIB_SRCS   := user/names.c user/addr.c user/lists.c user/http.c user/score.c \
 	      user/maps.c user/log.c user/config.c user/lock.c user/loader.c user/ltable.c
 LIB_SRCS   += user/migrate.c user/fetch.c
 LIB_SRCS   += user/store.c user/sites.c user/geo.c user/api.c user/record.c user/decide.c
+LIB_SRCS   += user/behave.c user/policy.c
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_SRCS     := user/botwalld.c
 D_OBJS     := $(D_SRCS:%.c=$(BUILD)/%.o)
@@ -38,6 +39,7 @@ HDRS       := $(wildcard bpf/*.h user/*.h tools/*.h)
 
 UNIT_TESTS := test_http test_score test_addr test_lists test_corpus test_config test_engine
 UNIT_TESTS += test_store test_decide
+UNIT_TESTS += test_behave test_policy
 TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp \
 	      $(BUILD)/tests/bpf/xdp_neighbour.bpf.o
 TEST_BINS  += $(BUILD)/tests/api/api_serve
@@ -90,7 +92,7 @@ deps:
 
 FUZZ_BIN   := $(BUILD)/tests/fuzz/fuzz_score
 FUZZ_SRCS  := tests/fuzz/fuzz_score.c user/http.c user/score.c user/uadb.c user/p0f.c \
-	      user/horder.c user/engine.c user/names.c user/addr.c
+	      user/horder.c user/engine.c user/names.c user/addr.c user/behave.c
 FUZZ_SECONDS ?= 300
 
 # The crawler-user-agents dataset (npm, MIT) is fetched into the build
@@ -108,7 +110,7 @@ data: $(BUILD)/data/crawler-user-agents.json
 $(FUZZ_BIN): $(FUZZ_SRCS) $(HDRS)
 	@mkdir -p $(@D)
 	-$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ibpf -Iuser \
-	  $(FUZZ_SRCS) -o $@ -lcjson -lpcre2-8 -lyaml
+	  $(FUZZ_SRCS) -o $@ -lcjson -lpcre2-8 -lyaml -lm
 
 fuzz: $(FUZZ_BIN) data
 	FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/test_fuzz.sh
@@ -170,6 +172,13 @@ uninstall:
 bench: bench-api
 bench-api: all $(BUILD)/tests/bench/bench_api
 	./tests/bench/bench_api.sh
+
+# Scoring throughput and latency on one core (tests/bench/bench_score.c).
+.PHONY: bench-score
+BENCH_BINS += $(BUILD)/tests/bench/bench_score
+bench: bench-score
+bench-score: all data $(BUILD)/tests/bench/bench_score
+	$(BUILD)/tests/bench/bench_score $(BENCH_SCORE_ARGS) tests/corpus/*.http
 
 clean:
 	rm -rf $(BUILD)

@@ -394,6 +394,26 @@ static enum MHD_Result serve_metrics(struct bw_api *api, struct MHD_Connection *
 		metric_head(&b, "botwall_parse_errors_total", "counter", "Samples that were not valid HTTP.");
 		bprintf(&b, "botwall_parse_errors_total %llu\n", (unsigned long long)ss.parse_errors);
 	}
+	if (api->cfg.policy) {
+		const struct bw_policy_counters *pc = api->cfg.policy;
+
+		metric_head(&b, "botwall_policy_decisions_total", "counter",
+			    "Scored requests a policy matched, by action; mode shadow: would-be, not pushed.");
+		for (int m = 0; m < 2; m++)
+			for (int a = 0; a < BW_PACT__MAX; a++)
+				bprintf(&b, "botwall_policy_decisions_total{action=\"%s\",mode=\"%s\"} %llu\n",
+					bw_pact_name((unsigned int)a), m ? "shadow" : "enforced",
+					(unsigned long long)__atomic_load_n(&pc->decisions[m][a],
+									   __ATOMIC_RELAXED));
+		metric_head(&b, "botwall_behaviour_known_total", "counter",
+			    "Scored requests whose source had a bot probability (enough history).");
+		bprintf(&b, "botwall_behaviour_known_total %llu\n",
+			(unsigned long long)__atomic_load_n(&pc->behave_known, __ATOMIC_RELAXED));
+		metric_head(&b, "botwall_behaviour_evictions_total", "counter",
+			    "Sources evicted from the daemon's bounded behaviour table.");
+		bprintf(&b, "botwall_behaviour_evictions_total %llu\n",
+			(unsigned long long)__atomic_load_n(&pc->behave_evictions, __ATOMIC_RELAXED));
+	}
 	if (api->cfg.verdicts_fd >= 0) {
 		metric_head(&b, "botwall_verdicts", "gauge", "Entries in the verdict map (live or not yet swept).");
 		bprintf(&b, "botwall_verdicts %ld\n", count_verdicts(api->cfg.verdicts_fd));

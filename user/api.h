@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "policy.h"
 #include "store.h"
 
 #define BW_API_DEFAULT_ADDR "127.0.0.1:8787"
@@ -49,6 +50,7 @@ struct bw_api_config {
 	int counters_fd, scorestats_fd, verdicts_fd; /* maps, -1 if absent    */
 	int allow_fd, block_fd;    /* lists, for the decision endpoints, -1 if absent */
 	unsigned int threshold;    /* block score of policy "default" (0 = 80)  */
+	const struct bw_policy_counters *policy; /* daemon's decisions, may be NULL */
 };
 
 #define BW_API_BODY_MAX (16 * 1024)  /* bytes of a POST body */

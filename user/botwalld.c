@@ -39,6 +39,9 @@
 #include "score.h"
 #include "engine.h"
 #include "fetch.h"
+#include "behave.h"
+#include "policy.h"
+#include "ltable.h"
 
 #define NS_PER_SEC 1000000000ull
 #define SWEEP_INTERVAL_NS (5 * NS_PER_SEC)
@@ -98,7 +101,14 @@ struct daemon {
 	unsigned int verdict_cap;
 	uint64_t verdict_evictions;
 	uint64_t last_evict_log_ns;
+
+	/* behaviour (user/behave.h) and policies (user/policy.h) */
+	int srcstats_fd;             /* pinned bw_srcstats, -1: behaviour unknown */
+	struct bw_behave_table *behave;
+	struct bw_policy_counters pstats; /* read by the API thread (/metrics) */
 };
+
+#define BEHAVE_TABLE_CAP 16384       /* sources whose sampled requests are kept */
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -660,15 +670,26 @@ static bool verdict_allowed(struct daemon *d, uint64_t now)
 	return true;
 }
 
+/* The block log line names the policy, its action and the bot probability;
+ * a shadow decision is logged the same way as "shadow" (would-be). */
 static void log_block(const char *addr, const struct bw_score *sc, const char *flags,
-		      unsigned int ttl, const char *ua)
+		      unsigned int ttl, const char *ua, const struct bw_policy *pol, bool shadow)
 {
-	char fields[2048], esc[400], syn[200];
+	char fields[2048], esc[400], syn[200], act[32], prob[8];
 
+	if (pol->action == BW_PACT_RATE_LIMIT)
+		snprintf(act, sizeof(act), "rate_limit:%u", pol->rate);
+	else
+		snprintf(act, sizeof(act), "%s", bw_pact_name(pol->action));
+	if (sc->behave.known)
+		snprintf(prob, sizeof(prob), "%u.%02u", sc->behave.prob / 100, sc->behave.prob % 100);
+	else
+		snprintf(prob, sizeof(prob), "null");
 	if (!bw_log_is_json()) {
-		bw_info("block %s score=%u top=%s flags=%s ttl=%us syn=\"%s\" ua=\"%s\"", addr,
-			sc->score, bw_flag_name((unsigned int)sc->top_flag), flags, ttl,
-			sc->syn_class[0] ? sc->syn_class : "-", ua);
+		bw_info("%s %s score=%u top=%s flags=%s ttl=%us policy=%s action=%s%s bot_probability=%s "
+			"syn=\"%s\" ua=\"%s\"", shadow ? "shadow" : "block", addr, sc->score,
+			bw_flag_name((unsigned int)sc->top_flag), flags, ttl, pol->name,
+			shadow ? "would-" : "", act, prob, sc->syn_class[0] ? sc->syn_class : "-", ua);
 		return;
 	}
 	if (bw_log_level() < BW_LOG_INFO)
@@ -676,10 +697,60 @@ static void log_block(const char *addr, const struct bw_score *sc, const char *f
 	bw_json_escape(esc, sizeof(esc), ua);
 	bw_json_escape(syn, sizeof(syn), sc->syn_class);
 	snprintf(fields, sizeof(fields),
-		 "\"event\":\"block\",\"address\":\"%s\",\"score\":%u,\"top_flag\":\"%s\","
-		 "\"flags\":\"%s\",\"ttl\":%u,\"syn_class\":\"%s\",\"user_agent\":\"%s\"",
-		 addr, sc->score, bw_flag_name((unsigned int)sc->top_flag), flags, ttl, syn, esc);
+		 "\"event\":\"%s\",\"address\":\"%s\",\"score\":%u,\"top_flag\":\"%s\","
+		 "\"flags\":\"%s\",\"ttl\":%u,\"policy\":\"%s\",\"action\":\"%s\","
+		 "\"shadow\":%s,\"bot_probability\":%s,\"syn_class\":\"%s\",\"user_agent\":\"%s\"",
+		 shadow ? "shadow" : "block", addr, sc->score,
+		 bw_flag_name((unsigned int)sc->top_flag), flags, ttl, pol->name, act,
+		 shadow ? "true" : "false", prob, syn, esc);
 	bw_log_json_line(BW_LOG_INFO, fields);
+}
+
+/* Behaviour of the sample's source: its sampled requests (the daemon's
+ * table) and the datapath's per-source stats (one map lookup). */
+static void sample_behaviour(struct daemon *d, const struct bw_sample *s,
+			     const struct bw_http_req *req, bool parsed, struct bw_behave *out)
+{
+	struct bw_src_stats ss;
+	const struct bw_behave_obs *obs = NULL;
+	bool have = false;
+
+	if (d->behave) {
+		if (parsed) {
+			struct bw_behave_obs *o = bw_behave_table_get(d->behave, &s->saddr, s->ts_ns);
+
+			bw_behave_observe(o, req);
+			obs = o;
+		} else {
+			obs = bw_behave_table_find(d->behave, &s->saddr);
+		}
+		__atomic_store_n(&d->pstats.behave_evictions, bw_behave_table_evictions(d->behave),
+				 __ATOMIC_RELAXED);
+	}
+	if (d->srcstats_fd >= 0 && bpf_map_lookup_elem(d->srcstats_fd, &s->saddr, &ss) == 0)
+		have = true;
+	bw_behave_score(have ? &ss : NULL, obs, out);
+	if (out->known)
+		__atomic_fetch_add(&d->pstats.behave_known, 1, __ATOMIC_RELAXED);
+}
+
+/* The policy of a scored sample (NULL: none matched, allow). */
+static const struct bw_policy *sample_policy(struct daemon *d, const struct bw_sample *s,
+					     const struct bw_http_req *req, bool parsed,
+					     const struct bw_score *sc, struct bw_policy *def)
+{
+	uint8_t cats[BW_LISTS_MAX];
+	const struct bw_slice *host = parsed ? bw_http_get(req, "Host") : NULL;
+	struct bw_policy_input in = {
+		.sc = sc, .list_mask = s->list_mask, .list_cat = cats, .nlists = d->cfg.ntables,
+	};
+
+	for (size_t i = 0; i < d->cfg.ntables && i < BW_LISTS_MAX; i++)
+		cats[i] = d->cfg.tables[i].category;
+	if (d->rec.store)
+		in.site = bw_sites_match(&d->rec.sites, host ? host->p : NULL, host ? host->len : 0);
+	bw_policy_default(def, d->cfg.verdict_action, d->cfg.verdict_rate, d->cfg.verdict_ttl);
+	return bw_policy_match(d->cfg.policies, d->cfg.npolicies, def, &in);
 }
 
 static int on_sample(void *ctx, void *data, size_t len)
@@ -691,7 +762,12 @@ static int on_sample(void *ctx, void *data, size_t len)
 	struct bw_score_ctx sctx;
 	struct bw_score sc;
 	struct bw_syn syn;
-	char addr[BW_PREFIX_STRLEN], flags[512], ua[160];
+	struct bw_behave bh;
+	struct bw_policy defpol;
+	const struct bw_policy *pol;
+	bool shadow;
+	unsigned int ttl;
+	char addr[BW_PREFIX_STRLEN], flags[512], ua[160], action[32];
 	uint64_t now;
 	size_t cap;
 
@@ -714,6 +790,9 @@ static int on_sample(void *ctx, void *data, size_t len)
 		bw_syn_from_traits(&s->syn, &syn);
 		sctx.syn = &syn;
 	}
+	/* Behaviour (seed 002): independent evidence from the source's history. */
+	sample_behaviour(d, s, &req, st == BW_HTTP_OK, &bh);
+	sctx.behave = &bh;
 	bw_score_full(&d->scorer, &req, st, &sctx, &sc);
 
 	d->stats.scored++;
@@ -727,16 +806,28 @@ static int on_sample(void *ctx, void *data, size_t len)
 	flags_text(sc.flags, flags, sizeof(flags));
 	printable(st == BW_HTTP_OK ? bw_http_get(&req, "User-Agent") : NULL, ua, sizeof(ua));
 
+	/* Policies (first match; the implicit default is "deny -> verdict
+	 * action"). Shadow: decided, logged, recorded, not pushed. */
+	pol = sample_policy(d, s, &req, st == BW_HTTP_OK, &sc, &defpol);
+	shadow = pol && (pol->shadow || d->cfg.shadow);
+	if (pol)
+		__atomic_fetch_add(&d->pstats.decisions[shadow][pol->action], 1, __ATOMIC_RELAXED);
+	snprintf(action, sizeof(action), "%s%s", shadow ? "shadow:" : "",
+		 bw_pact_name(pol ? pol->action : BW_PACT_ALLOW));
 	if (d->rec.store)
-		bw_recorder_hit(&d->rec, s, &req, st, &sc,
-				sc.status == BW_STATUS_DENY ? "block" : "allow");
+		bw_recorder_hit_policy(&d->rec, s, &req, st, &sc, pol ? pol->name : "none", action);
 
-	/* Deny needs the threshold and strong evidence (docs/scoring.md). */
-	if (sc.status != BW_STATUS_DENY) {
-		bw_debug("%s %s score=%u flags=%s ua=\"%s\"%s", bw_status_name(sc.status), addr,
-			 sc.score, flags[0] ? flags : "-", ua, st == BW_HTTP_OK ? "" : " (not HTTP)");
+	if (!pol || pol->action == BW_PACT_ALLOW || shadow) {
+		if (shadow && pol->action != BW_PACT_ALLOW)
+			log_block(addr, &sc, flags, pol->ttl ? pol->ttl : d->cfg.verdict_ttl, ua,
+				  pol, true);
+		else
+			bw_debug("%s %s score=%u flags=%s policy=%s ua=\"%s\"%s",
+				 bw_status_name(sc.status), addr, sc.score, flags[0] ? flags : "-",
+				 pol ? pol->name : "none", ua, st == BW_HTTP_OK ? "" : " (not HTTP)");
 		return 0;
 	}
+	ttl = pol->ttl ? pol->ttl : d->cfg.verdict_ttl;
 	/* A single spoofed packet carrying a bot's request must not get its
 	 * claimed source blocked: only a request on a connection that went
 	 * through the handshake with a local socket counts. */
@@ -748,6 +839,16 @@ static int on_sample(void *ctx, void *data, size_t len)
 		return 0;
 	}
 	now = bw_now_ns();
+	/* A monitored or rate-limited source keeps sending samples: a live
+	 * verdict with the same action and most of its time left stays. */
+	{
+		struct bw_verdict v;
+
+		if (bpf_map_lookup_elem(d->maps.verdicts, &s->saddr, &v) == 0 &&
+		    v.action == bw_pact_verdict_action(pol->action) && v.rate_pps == pol->rate &&
+		    (v.expires_ns == 0 || v.expires_ns > now + (uint64_t)ttl * NS_PER_SEC / 2))
+			return 0;
+	}
 	if (!verdict_allowed(d, now)) {
 		d->stats.verdicts_suppressed++;
 		d->suppressed_since_log++;
@@ -779,8 +880,8 @@ static int on_sample(void *ctx, void *data, size_t len)
 			}
 		}
 	}
-	if (bw_verdict_put_action(d->maps.verdicts, &s->saddr, d->cfg.verdict_ttl,
-				  d->cfg.verdict_action, d->cfg.verdict_rate, BW_VR_SCORE,
+	if (bw_verdict_put_action(d->maps.verdicts, &s->saddr, ttl,
+				  bw_pact_verdict_action(pol->action), pol->rate, BW_VR_SCORE,
 				  (uint8_t)sc.score,
 				  sc.top_flag < 0 ? BW_FLAG__MAX : (uint8_t)sc.top_flag)) {
 		bw_err("block %s: writing the verdict failed: %s", addr, strerror(errno));
@@ -788,7 +889,7 @@ static int on_sample(void *ctx, void *data, size_t len)
 	}
 	d->stats.verdicts_pushed++;
 	d->live_verdicts++;
-	log_block(addr, &sc, flags, d->cfg.verdict_ttl, ua);
+	log_block(addr, &sc, flags, ttl, ua, pol, false);
 	return 0;
 }
 
@@ -887,8 +988,9 @@ static void reload(struct daemon *d)
 	if (d->rec.store && bw_recorder_reload(&d->rec, err, sizeof(err)))
 		bw_err("sites not reloaded (%s): the previous mapping stays in force", err);
 	write_state(d);
-	bw_info("reloaded: threshold %u, verdict ttl %us, %zu port(s), sampling %s",
-		d->cfg.threshold, d->cfg.verdict_ttl, d->cfg.nports, d->cfg.sampling ? "on" : "off");
+	bw_info("reloaded: threshold %u, verdict ttl %us, %zu port(s), sampling %s, %zu policies%s",
+		d->cfg.threshold, d->cfg.verdict_ttl, d->cfg.nports, d->cfg.sampling ? "on" : "off",
+		d->cfg.npolicies, d->cfg.shadow ? " (shadow)" : "");
 }
 
 /* ---- main loop ---- */
@@ -927,6 +1029,20 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 		if (!bpf_obj_get_info_by_fd(d->maps.verdicts, &mi, &mlen))
 			d->verdict_cap = mi.max_entries;
 	}
+	/* Per-source request stats for the behaviour score: optional (an
+	 * adopted older program may lack them; behaviour is then unknown). */
+	{
+		char path[PATH_MAX + 32];
+
+		snprintf(path, sizeof(path), "%s/%s", d->cfg.pin_dir, BW_MAP_SRCSTATS);
+		d->srcstats_fd = bpf_obj_get(path);
+		if (d->srcstats_fd < 0)
+			bw_warn("%s: %s: no behaviour score (bot_probability stays null)", path,
+				strerror(errno));
+	}
+	d->behave = bw_behave_table_new(BEHAVE_TABLE_CAP);
+	if (!d->behave)
+		bw_warn("no memory for the behaviour table: sampled-request features off");
 	/* Counters survive a restart: continue from what the map holds. */
 	bw_read_scorestats(d->maps.scorestats, &d->stats);
 	d->state.pid = (__u32)getpid();
@@ -982,6 +1098,7 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 			.verdicts_fd = d->maps.verdicts,
 			.allow_fd = d->maps.allow, .block_fd = d->maps.block,
 			.threshold = d->cfg.threshold,
+			.policy = &d->pstats,
 		};
 
 		d->api = bw_api_start(&ac, err, sizeof(err));
@@ -1001,9 +1118,10 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 		bw_err("ring buffer: %s", strerror(errno));
 		return -1;
 	}
-	bw_info("running: iface %s, %zu port(s) from %u, threshold %u, verdict ttl %us, pins in %s",
-		d->cfg.iface, d->cfg.nports, d->cfg.ports[0], d->cfg.threshold,
-		d->cfg.verdict_ttl, d->cfg.pin_dir);
+	bw_info("running: iface %s, %zu port(s) from %u, threshold %u, verdict ttl %us, pins in %s, "
+		"%zu policies%s", d->cfg.iface, d->cfg.nports, d->cfg.ports[0], d->cfg.threshold,
+		d->cfg.verdict_ttl, d->cfg.pin_dir, d->cfg.npolicies,
+		d->cfg.shadow ? " (shadow mode: nothing enforced)" : "");
 
 	while (!stop_requested) {
 		uint64_t now;
@@ -1047,12 +1165,17 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 			(unsigned long long)d->verdict_evictions, d->verdict_cap);
 	bw_api_stop(d->api);
 	d->api = NULL;
+	bw_behave_table_free(d->behave);
+	d->behave = NULL;
+	if (d->srcstats_fd >= 0)
+		close(d->srcstats_fd);
+	d->srcstats_fd = -1;
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct daemon d = { .instance_lock = -1 };
+	struct daemon d = { .instance_lock = -1, .srcstats_fd = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	static struct bw_prefix_set table_sets[BW_LISTS_MAX];
 	struct parsed_lists block, allow;

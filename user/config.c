@@ -10,7 +10,7 @@
 #include "maps.h"
 #include "names.h"
 
-enum { LIST_BLOCK = 1u, LIST_ALLOW = 2u, LIST_PORT = 4u, LIST_TABLE = 8u };
+enum { LIST_BLOCK = 1u, LIST_ALLOW = 2u, LIST_PORT = 4u, LIST_TABLE = 8u, LIST_POLICY = 16u };
 
 const struct bw_config_key bw_config_keys[] = {
 	{ "iface", "interface to attach to (needs a restart to change)", "(none, required)" },
@@ -45,6 +45,8 @@ const struct bw_config_key bw_config_keys[] = {
 	{ "geoip", "MaxMind-format database for the country, needs store", "(off)" },
 	{ "api", "ADDR:PORT of the HTTP API, needs tokens", "(off)" },
 	{ "tokens", "API bearer tokens file, 'TOKEN SCOPE[,SCOPE]' per line", "(none)" },
+	{ "policy", "NAME: CONDITIONS -> ACTION [ttl=SEC] [shadow]; ordered, first match wins; repeat (at most 32)", "(only the implicit default: status=deny -> verdict_action)" },
+	{ "shadow", "shadow mode for every policy: decide, log and record, push nothing: yes or no", "no" },
 };
 const size_t bw_config_nkeys = sizeof(bw_config_keys) / sizeof(bw_config_keys[0]);
 
@@ -422,6 +424,30 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 		if (v[0] != '/' || strlen(v) >= sizeof(s->state_dir) - 64)
 			BAD("an absolute directory path");
 		snprintf(s->state_dir, sizeof(s->state_dir), "%s", v);
+	} else if (!strcmp(key, "policy")) {
+		struct bw_policy pol;
+		char perr[256];
+
+		if (!(*reset & LIST_POLICY)) {
+			s->npolicies = 0;
+			*reset |= LIST_POLICY;
+		}
+		if (bw_policy_parse(v, &pol, perr, sizeof(perr))) {
+			snprintf(err, errlen, "%s: policy: %s", where, perr);
+			return -1;
+		}
+		for (size_t i = 0; i < s->npolicies; i++)
+			if (!strcmp(s->policies[i].name, pol.name)) {
+				snprintf(err, errlen, "%s: policy: name '%s' used twice", where, pol.name);
+				return -1;
+			}
+		if (s->npolicies == BW_POLICIES_MAX)
+			BAD("at most 32 policies");
+		s->policies[s->npolicies++] = pol;
+	} else if (!strcmp(key, "shadow")) {
+		if (yesno(v, &b))
+			BAD("yes or no");
+		s->shadow = b;
 	} else if (!strcmp(key, "api")) {
 		if (!*v || strlen(v) >= sizeof(s->api) || !strchr(v, ':'))
 			BAD("ADDR:PORT, e.g. 127.0.0.1:8642");
@@ -579,4 +605,11 @@ void bw_settings_print(const struct bw_settings *s, FILE *out)
 		fprintf(out, "api = %s\n", s->api);
 	if (s->tokens[0])
 		fprintf(out, "tokens = %s\n", s->tokens);
+	for (size_t i = 0; i < s->npolicies; i++) {
+		char buf[1024];
+
+		bw_policy_format(&s->policies[i], buf, sizeof(buf));
+		fprintf(out, "policy = %s\n", buf);
+	}
+	fprintf(out, "shadow = %s\n", s->shadow ? "yes" : "no");
 }

@@ -17,6 +17,7 @@
 
 #include "botwall_abi.h"
 #include "log.h"
+#include "policy.h"
 
 #define BW_DEFAULT_CONFIG "/etc/botwall/botwall.conf"
 #define BW_MAX_LIST_FILES 32
@@ -82,6 +83,10 @@ struct bw_settings {
 	char api[128];
 	char tokens[PATH_MAX];
 	char state_dir[PATH_MAX];         /* fetched lists (docs/config.md)    */
+	/* policies (user/policy.h), in order; the implicit "default" follows */
+	struct bw_policy policies[BW_POLICIES_MAX];
+	size_t npolicies;
+	bool shadow;                      /* every policy in shadow mode       */
 };
 
 /* The file a table list is read from: its path, or for a URL source the

@@ -5,11 +5,15 @@
 #include "http.h"
 
 /* RFC 9110 tchar */
-static bool is_tchar(unsigned char c)
+static const bool tchar_tab[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
+	['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
+};
+
+static inline bool is_tchar(unsigned char c)
 {
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return true;
-	return c && strchr("!#$%&'*+-.^_`|~", c);
+	return tchar_tab[c];
 }
 
 /* Field value characters: visible ASCII, SP, HTAB and obs-text. */
@@ -126,7 +130,8 @@ bool bw_slice_eq_ci(struct bw_slice s, const char *lit)
 {
 	size_t n = strlen(lit);
 
-	return s.len == n && !strncasecmp(s.p, lit, n);
+	/* the first byte before the call: most names differ there */
+	return s.len == n && (!n || ((s.p[0] ^ lit[0]) & ~0x20) == 0) && !strncasecmp(s.p, lit, n);
 }
 
 bool bw_slice_starts_with(struct bw_slice s, const char *lit)
@@ -136,15 +141,35 @@ bool bw_slice_starts_with(struct bw_slice s, const char *lit)
 	return s.len >= n && !memcmp(s.p, lit, n);
 }
 
+static inline unsigned char lower_ascii(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+}
+
+/* ASCII case-insensitive search (what strncasecmp does in the C locale the
+ * programs run in): scan for the first byte, then compare the rest. The
+ * hot path of the scorer (docs/benchmarks.md, "Scoring"). */
 bool bw_slice_contains_ci(struct bw_slice s, const char *needle)
 {
 	size_t n = strlen(needle);
+	unsigned char c0;
 
 	if (!n)
 		return true;
-	for (size_t i = 0; i + n <= s.len; i++)
-		if (!strncasecmp(s.p + i, needle, n))
+	if (n > s.len)
+		return false;
+	c0 = lower_ascii((unsigned char)needle[0]);
+	for (size_t i = 0; i + n <= s.len; i++) {
+		size_t k;
+
+		if (lower_ascii((unsigned char)s.p[i]) != c0)
+			continue;
+		for (k = 1; k < n && lower_ascii((unsigned char)s.p[i + k]) ==
+				     lower_ascii((unsigned char)needle[k]); k++)
+			;
+		if (k == n)
 			return true;
+	}
 	return false;
 }
 

@@ -45,13 +45,20 @@ void bw_recorder_hit(struct bw_recorder *r, const struct bw_sample *s,
 		     const struct bw_http_req *req, enum bw_http_status st,
 		     const struct bw_score *sc, const char *action)
 {
+	bw_recorder_hit_policy(r, s, req, st, sc, "default", action);
+}
+
+void bw_recorder_hit_policy(struct bw_recorder *r, const struct bw_sample *s,
+			    const struct bw_http_req *req, enum bw_http_status st,
+			    const struct bw_score *sc, const char *policy, const char *action)
+{
 	struct bw_hit h;
 	char addr[BW_PREFIX_STRLEN];
 
 	if (!r->store)
 		return;
 	bw_format_addr(&s->saddr, addr, sizeof(addr));
-	bw_hit_fill(&h, r->store, &r->sites, addr, req, st, sc, "default", action,
+	bw_hit_fill(&h, r->store, &r->sites, addr, req, st, sc, policy, action,
 		    bw_realtime_ms());
 	bw_geo_country(r->geo, &s->saddr, h.country);
 	bw_store_enqueue(r->store, &h);

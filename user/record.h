@@ -28,6 +28,11 @@ int bw_recorder_reload(struct bw_recorder *r, char *err, size_t errlen);
 void bw_recorder_hit(struct bw_recorder *r, const struct bw_sample *s,
 		     const struct bw_http_req *req, enum bw_http_status st,
 		     const struct bw_score *sc, const char *action);
+/* The same with the policy that matched (user/policy.h) and its action
+ * ("shadow:block" for a would-be action). */
+void bw_recorder_hit_policy(struct bw_recorder *r, const struct bw_sample *s,
+			    const struct bw_http_req *req, enum bw_http_status st,
+			    const struct bw_score *sc, const char *policy, const char *action);
 void bw_recorder_close(struct bw_recorder *r);
 
 #endif

@@ -69,7 +69,7 @@ const uint8_t bw_flag_group[BW_FLAG__MAX] = {
 
 const char *const bw_group_names[BW_G__MAX] = {
 	"identity", "headers", "consistency", "attack", "protocol", "network",
-	"impersonation", "reputation",
+	"impersonation", "reputation", "behaviour",
 };
 
 const uint32_t bw_flags_deterministic = (1u << BW_FLAG_HEADLESS_USER_AGENT) |
@@ -78,7 +78,7 @@ const uint32_t bw_flags_deterministic = (1u << BW_FLAG_HEADLESS_USER_AGENT) |
 static const uint8_t group_cap_default[BW_G__MAX] = {
 	[BW_G_IDENTITY] = 90, [BW_G_HEADERS] = 35, [BW_G_CONSISTENCY] = 60,
 	[BW_G_ATTACK] = 60, [BW_G_PROTOCOL] = 60, [BW_G_NETWORK] = 25,
-	[BW_G_IMPERSONATION] = 95, [BW_G_REPUTATION] = 45,
+	[BW_G_IMPERSONATION] = 95, [BW_G_REPUTATION] = 45, [BW_G_BEHAVIOUR] = 60,
 };
 
 void bw_weights_default(struct bw_weights *w)
@@ -89,6 +89,10 @@ void bw_weights_default(struct bw_weights *w)
 	w->trust_profile = 10;
 	w->challenge = 50;
 	w->deny = 80;
+	/* Behaviour alone (one group) never denies: with perfect browser
+	 * headers a high probability reaches challenge (60 - 10 trust). */
+	w->behave_high = 60;
+	w->behave_moderate = 30;
 }
 
 /* User-agent substrings of HTTP libraries, tools and crawlers (case-
@@ -101,9 +105,6 @@ static const char *const bot_patterns[] = {
 	"guzzlehttp", "ruby", "powershell", "postmanruntime", "insomnia",
 };
 
-static const char *const suspicious_ua_patterns[] = {
-	"${", "<script", "() {", "../", "' or ", "union select", "\\x",
-};
 
 static unsigned int parse_major(const char *p, const char *end)
 {
@@ -118,11 +119,65 @@ static unsigned int parse_major(const char *p, const char *end)
 static const char *find_tok(struct bw_slice s, const char *tok)
 {
 	size_t n = strlen(tok);
+	const char *p = s.p, *end = s.p + s.len;
 
-	for (size_t i = 0; i + n <= s.len; i++)
-		if (!memcmp(s.p + i, tok, n))
-			return s.p + i + n;
+	/* first byte with memchr, then the rest: cheaper than memmem's setup
+	 * for these short tokens (docs/benchmarks.md, "Scoring") */
+	while (n && (size_t)(end - p) >= n && (p = memchr(p, tok[0], (size_t)(end - p - (ptrdiff_t)n + 1)))) {
+		if (!memcmp(p + 1, tok + 1, n - 1))
+			return p + n;
+		p++;
+	}
 	return NULL;
+}
+
+/* User-agent substrings checked case-insensitively in one pass: "headless",
+ * "phantomjs" (bit 0), then the suspicious patterns (bit 1). */
+static unsigned int ua_scan(struct bw_slice ua)
+{
+	static const struct { const char *s; unsigned char len, bit; } pats[] = {
+		{ "headless", 8, 1 }, { "phantomjs", 9, 1 }, { "${", 2, 2 }, { "<script", 7, 2 },
+		{ "() {", 4, 2 }, { "../", 3, 2 }, { "' or ", 5, 2 }, { "union select", 12, 2 },
+		{ "\\x", 2, 2 },
+	};
+	/* lower-case first bytes of the patterns */
+	static const unsigned char first[256] = {
+		['h'] = 1, ['p'] = 1, ['$'] = 1, ['<'] = 1, ['('] = 1, ['.'] = 1, ['\''] = 1,
+		['u'] = 1, ['\\'] = 1,
+	};
+	unsigned int found = 0;
+	for (size_t i = 0; i < ua.len; i++) {
+		unsigned char c = (unsigned char)ua.p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c |= 0x20;
+		if (!first[c])
+			continue;
+		for (size_t k = 0; k < sizeof(pats) / sizeof(*pats); k++) {
+			size_t j;
+
+			if ((unsigned char)pats[k].s[0] != c || i + pats[k].len > ua.len)
+				continue;
+			for (j = 1; j < pats[k].len; j++) {
+				unsigned char d = (unsigned char)ua.p[i + j];
+
+				if ((d >= 'A' && d <= 'Z' ? (d | 0x20) : d) != (unsigned char)pats[k].s[j])
+					break;
+			}
+			if (j == pats[k].len)
+				found |= pats[k].bit;
+		}
+	}
+	return found;
+}
+
+/* snprintf(dst, size, "%s", src) without the formatting machinery. */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 void bw_ua_parse(struct bw_slice ua, struct bw_ua_info *out)
@@ -375,6 +430,17 @@ static void decide(const struct bw_weights *w, struct bw_score *out, bool truste
 			out->top_flag = i;
 		}
 	}
+	/* Behaviour: one group of its own, independent of the request's bytes. */
+	if (out->behave.known && out->behave.level >= BW_BEHAVE_MOD) {
+		unsigned int pts = out->behave.level == BW_BEHAVE_HI ? w->behave_high :
+				   w->behave_moderate;
+
+		if (pts > w->cap[BW_G_BEHAVIOUR])
+			pts = w->cap[BW_G_BEHAVIOUR];
+		out->behave_contrib = (uint8_t)pts;
+		gsum[BW_G_BEHAVIOUR] += pts;
+		total += pts;
+	}
 	for (int g = 0; g < BW_G__MAX; g++)
 		if (gsum[g]) {
 			out->groups |= (uint16_t)(1u << g);
@@ -427,6 +493,8 @@ static void decide(const struct bw_weights *w, struct bw_score *out, bool truste
 		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-MALFORMED");
 	else if (out->flags & (1u << BW_FLAG_EMPTY_USER_AGENT))
 		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-NO_USER_AGENT");
+	else if (out->groups == (1u << BW_G_BEHAVIOUR))
+		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-BEHAVIOUR");
 	else
 		snprintf(out->threat_category, sizeof(out->threat_category), "BOT-FINGERPRINT");
 }
@@ -453,6 +521,8 @@ void bw_score_full(const struct bw_scorer *sc, const struct bw_http_req *req,
 	}
 	memset(out, 0, sizeof(*out));
 	out->top_flag = -1;
+	if (ctx->behave)
+		out->behave = *ctx->behave;
 	if (status != BW_HTTP_OK) {
 		f |= 1u << BW_FLAG_MALFORMED_REQUEST;
 		goto total;
@@ -484,8 +554,8 @@ void bw_score_full(const struct bw_scorer *sc, const struct bw_http_req *req,
 			struct bw_ua_result r;
 
 			bw_uadb_lookup(sc->uadb, ua->p, ua->len, &r);
-			snprintf(out->device, sizeof(out->device), "%s", r.name);
-			snprintf(out->bot, sizeof(out->bot), "%s", r.bot);
+			copy_str(out->device, sizeof(out->device), r.name);
+			copy_str(out->bot, sizeof(out->bot), r.bot);
 			out->bot_cat = r.bot_cat;
 			if (r.bot_cat || r.spider)
 				f |= 1u << BW_FLAG_KNOWN_BOT_PATTERN;
@@ -498,11 +568,14 @@ void bw_score_full(const struct bw_scorer *sc, const struct bw_http_req *req,
 					break;
 				}
 		}
-		if (bw_slice_contains_ci(*ua, "headless") || bw_slice_contains_ci(*ua, "phantomjs"))
-			f |= 1u << BW_FLAG_HEADLESS_USER_AGENT;
-		for (i = 0; i < sizeof(suspicious_ua_patterns) / sizeof(*suspicious_ua_patterns); i++)
-			if (bw_slice_contains_ci(*ua, suspicious_ua_patterns[i]))
+		{
+			unsigned int m = ua_scan(*ua);
+
+			if (m & 1)
+				f |= 1u << BW_FLAG_HEADLESS_USER_AGENT;
+			if (m & 2)
 				f |= 1u << BW_FLAG_SUSPICIOUS_USER_AGENT;
+		}
 		if (out->ua.browser != BW_BROWSER_NONE &&
 		    (!bw_slice_starts_with(*ua, "Mozilla/5.0 (") ||
 		     (out->ua.browser == BW_BROWSER_CHROMIUM && out->ua.major < 70) ||
@@ -576,7 +649,8 @@ void bw_score_full(const struct bw_scorer *sc, const struct bw_http_req *req,
 
 	/* Addresses: good crawler verification and reputation. */
 	if (ctx->src && sc) {
-		const char *op = ua && ua->len ? claimed_operator(*ua) : NULL;
+		/* the claimed operator matters only when ranges are known */
+		const char *op = ua && ua->len && sc->good_bots.n ? claimed_operator(*ua) : NULL;
 		const char *rep = bw_rangeset_find(&sc->reputation, ctx->src, NULL);
 
 		if (op && bw_rangeset_has_tag(&sc->good_bots, op)) {
@@ -654,13 +728,15 @@ int bw_weights_load(const char *path, struct bw_weights *out, char *err, size_t 
 		name = strtok_r(NULL, " \t", &save);
 		val = strtok_r(NULL, " \t", &save);
 		if (!strcmp(k, "damping") || !strcmp(k, "trust_profile_match") ||
-		    !strcmp(k, "challenge") || !strcmp(k, "deny")) {
+		    !strcmp(k, "challenge") || !strcmp(k, "deny") ||
+		    !strcmp(k, "behaviour_high") || !strcmp(k, "behaviour_moderate")) {
 			val = name;
 			name = NULL;
 		}
 		if (!val || strtok_r(NULL, " \t", &save)) {
 			snprintf(err, errlen, "%s:%d: expected 'weight FLAG N', 'cap GROUP N', "
-				 "'damping N', 'trust_profile_match N', 'challenge N' or 'deny N'",
+				 "'damping N', 'trust_profile_match N', 'challenge N', 'deny N', "
+				 "'behaviour_high N' or 'behaviour_moderate N'",
 				 path, ln);
 			goto fail;
 		}
@@ -692,6 +768,10 @@ int bw_weights_load(const char *path, struct bw_weights *out, char *err, size_t 
 			w.challenge = (uint8_t)v;
 		} else if (!strcmp(k, "deny")) {
 			w.deny = (uint8_t)v;
+		} else if (!strcmp(k, "behaviour_high")) {
+			w.behave_high = (uint8_t)v;
+		} else if (!strcmp(k, "behaviour_moderate")) {
+			w.behave_moderate = (uint8_t)v;
 		} else {
 			snprintf(err, errlen, "%s:%d: unknown keyword '%s'", path, ln, k);
 			goto fail;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "behave.h"
 #include "botwall_abi.h"
 #include "http.h"
 
@@ -46,6 +47,7 @@ enum bw_group {
 	BW_G_NETWORK,       /* TCP SYN vs User-Agent                           */
 	BW_G_IMPERSONATION, /* fake good crawler                               */
 	BW_G_REPUTATION,    /* source address on a reputation list             */
+	BW_G_BEHAVIOUR,     /* the source's request behaviour (behave.h), not a flag */
 	BW_G__MAX,
 };
 
@@ -61,6 +63,8 @@ struct bw_weights {
 	uint8_t trust_profile;       /* points removed for a full profile match */
 	uint8_t challenge;           /* score from which status is challenge    */
 	uint8_t deny;                /* score from which status may be deny     */
+	uint8_t behave_high;         /* points of a bot probability >= 0.90     */
+	uint8_t behave_moderate;     /* points of 0.70-0.89                     */
 };
 
 void bw_weights_default(struct bw_weights *w);
@@ -103,6 +107,7 @@ struct bw_score_ctx {
 	const struct bw_addr *src;    /* NULL: unknown                      */
 	const struct bw_addr *dst;
 	const struct bw_syn *syn;     /* NULL: no SYN traits captured       */
+	const struct bw_behave *behave; /* NULL: no behaviour (offline)     */
 };
 
 enum bw_status { BW_STATUS_ALLOW = 0, BW_STATUS_CHALLENGE, BW_STATUS_DENY };
@@ -133,6 +138,9 @@ struct bw_score {
 	uint8_t bot_cat;               /* enum bw_bot_cat                            */
 	uint8_t profile;               /* enum bw_profile_id compared, 0 none        */
 	char why_order[96];            /* header_order_mismatch: first difference    */
+	/* seed 002: the source's behaviour (behave.known false: no value) */
+	struct bw_behave behave;
+	uint8_t behave_contrib;        /* points the behaviour group added           */
 };
 
 /* Default weight of each flag (points, 0-100). */

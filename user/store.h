@@ -33,7 +33,7 @@ struct bw_hit {
 	uint8_t score;
 	uint32_t flags;                 /* bit per enum bw_flag               */
 	char policy[32];
-	char action[16];
+	char action[24];               /* "block", "shadow:rate_limit", ... */
 	char user_agent[256];
 	char path[256];
 	char hfp[64];                   /* header-order fingerprint, "" for now */

@@ -34,7 +34,8 @@ static int score_file(const char *file, struct bw_score *sc, char *body, size_t 
 		printf("  %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	n = fread(body, 1, cap, f);
+	n = fread(body, 1, cap - 1, f);
+	body[n] = 0;
 	fclose(f);
 	bw_score_full(&engine, &req, bw_http_parse(body, n, &req), NULL, sc);
 	return 0;
@@ -86,9 +87,25 @@ int main(void)
 			continue;
 		}
 		if (!strcmp(label, "browser")) {
+			/* The daemon's path for a first request: the source's stats
+			 * hold this one request, the table this one sample. Behaviour
+			 * has no value then and changes nothing. */
+			struct bw_src_stats one = { .count = 1, .first_ns = 1, .last_ns = 1 };
+			struct bw_behave_obs obs = { 0 };
+			struct bw_behave bh;
+			struct bw_score_ctx bctx = { .behave = &bh };
+			struct bw_http_req req;
+			struct bw_score sc2;
+			enum bw_http_status hst = bw_http_parse(body, strlen(body), &req);
+
+			if (hst == BW_HTTP_OK)
+				bw_behave_observe(&obs, &req);
+			bw_behave_score(&one, &obs, &bh);
+			bw_score_full(&engine, &req, hst, &bctx, &sc2);
 			/* and never denied; a full profile match, no header_order_mismatch */
 			ok = sc.score < 30 && sc.status == BW_STATUS_ALLOW &&
-			     !(sc.flags & (1u << BW_FLAG_HEADER_ORDER_MISMATCH)) && sc.trust > 0;
+			     !(sc.flags & (1u << BW_FLAG_HEADER_ORDER_MISMATCH)) && sc.trust > 0 &&
+			     !bh.known && sc2.score == sc.score && sc2.status == sc.status;
 		} else if (!strcmp(label, "tool")) {
 			ok = sc.score >= 50 && sc.status != BW_STATUS_ALLOW &&
 			     (sc.flags & (1u << BW_FLAG_KNOWN_BOT_PATTERN));
