@@ -41,6 +41,7 @@ TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp 
 TEST_BINS  += $(BUILD)/tests/api/api_serve
 BENCH_BINS += $(BUILD)/tests/bench/bench_api
 TEST_BINS  += $(BUILD)/tests/bpf/test_ltable $(BUILD)/tests/bpf/test_actions
+TEST_BINS  += $(BUILD)/tests/bpf/test_random
 
 PREFIX  ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
