@@ -110,6 +110,7 @@ send() { # FIRST COUNT -> prints "sent N seconds"
 # One window: prints "sent_pps dropped_pps passed_pps".
 measure() { # WHO(bw|nft) SRC COUNT
 	local who=$1 d0 d1 r0 r1 out sent secs
+	sleep 1   # let the previous window's frames drain first
 	r0=$(rcv_rx)
 	if [ "$who" = bw ]; then d0=$(inr $TOOL counters "$PIN" | cut -d' ' -f2); else d0=$(nft_drops); fi
 	out=$(send "$2" "$3") || die "sender failed: $out"
