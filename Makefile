@@ -46,6 +46,7 @@ TEST_BINS  += $(BUILD)/tests/api/api_serve
 BENCH_BINS += $(BUILD)/tests/bench/bench_api
 TEST_BINS  += $(BUILD)/tests/bpf/test_ltable $(BUILD)/tests/bpf/test_actions
 TEST_BINS  += $(BUILD)/tests/bpf/test_sampling
+TEST_BINS  += $(BUILD)/tests/bpf/test_random
 
 PREFIX  ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -198,3 +199,14 @@ $(BUILD)/tests/bench/bench_datapath.o: $(BUILD)/bench_ref.skel.h
 
 bench: all $(BENCH_BIN)
 	$(BENCH_BIN) $(BENCH_ARGS)
+
+# ---- make bench-live: packets per second dropped on a veth pair, botwall
+# vs nftables (tests/bench/bench_live.sh, docs/benchmarks.md) ----
+.PHONY: bench-live
+$(BUILD)/live_tx.bpf.o: tests/bench/live_tx.bpf.c
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+bench: bench-live
+bench-live: all $(BUILD)/tests/bench/bench_live $(BUILD)/live_tx.bpf.o
+	LAB_BIN=$(BUILD) ./tests/bench/bench_live.sh $(BENCH_LIVE_ARGS)

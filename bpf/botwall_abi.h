@@ -538,8 +538,12 @@ struct bw_v6p_cell {
 /* Hashes for the IPv6 cells (same in BPF and userspace). */
 #define BW_V6_K1 0xff51afd7ed558ccdull
 #define BW_V6_K2 0xc4ceb9fe1a85ec53ull
+/* The fold before the multiply matters: the product's bits kept (32 up)
+ * must depend on every input bit, including lo's top bits, which are all
+ * that tells apart /65-/95 prefixes under one /64 (tests/bpf/test_random). */
+#define BW_V6P_FOLD(x) ((x) ^ ((x) >> 32))
 #define BW_V6P_HASH(hi, lo, len, k) \
-	((__u32)((((hi) ^ ((lo) * 0x9E3779B97F4A7C15ull) ^ (__u64)(len)) * (k)) >> 32))
+	((__u32)((BW_V6P_FOLD((hi) ^ ((lo) * 0x9E3779B97F4A7C15ull) ^ (__u64)(len)) * (k)) >> 32))
 
 _Static_assert(sizeof(struct bw_addr) == 16, "bw_addr");
 _Static_assert(sizeof(struct bw_lpm_key) == 20, "bw_lpm_key");
