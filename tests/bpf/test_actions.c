@@ -19,6 +19,7 @@
 
 #include "addr.h"
 #include "botwall.skel.h"
+#include "bpf_test.h"
 #include "check.h"
 #include "maps.h"
 
@@ -520,19 +521,11 @@ static void test_established_flag(void)
 
 int main(void)
 {
-	struct bpf_map *m;
+	int skip;
 
-	skel = botwall_bpf__open();
-	if (!skel) {
-		printf("SKIP test_actions: cannot open the BPF object: %s\n", strerror(errno));
-		return 0;
-	}
-	bpf_object__for_each_map(m, skel->obj)
-		bpf_map__set_pin_path(m, NULL);
-	if (botwall_bpf__load(skel)) {
-		printf("FAIL actions_load: %s\n", strerror(errno));
-		return 1;
-	}
+	skel = bw_test_load("test_actions", &skip);
+	if (!skel)
+		return skip ? 0 : 1;
 	prog_fd = bpf_program__fd(skel->progs.botwall_xdp);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.bw_samples), on_sample, NULL, NULL);
 	if (!rb) {

@@ -19,6 +19,7 @@
 
 #include "addr.h"
 #include "botwall.skel.h"
+#include "bpf_test.h"
 #include "check.h"
 #include "ltable.h"
 #include "maps.h"
@@ -602,29 +603,16 @@ static void test_atomic_reload_under_traffic(void)
 
 int main(void)
 {
-	struct bpf_map *m;
+	int skip;
 	__u32 zero = 0;
 	struct bw_config c = { .http_ports = { 80 }, .sample_cap = 256, .flags = BW_CFG_F_SAMPLING,
 				 .sample_share = BW_SHARE_ONE };
 
-	skel = botwall_bpf__open();
-	if (!skel) {
-		printf("SKIP test_ltable: cannot open the BPF object: %s\n", strerror(errno));
-		return 0;
-	}
-	bpf_object__for_each_map(m, skel->obj)
-		bpf_map__set_pin_path(m, NULL);
-	if (botwall_bpf__load(skel)) {
-		printf("FAIL ltable_load: %s\n", strerror(errno));
-		return 1;
-	}
+	skel = bw_test_load("test_ltable", &skip);
+	if (!skel)
+		return skip ? 0 : 1;
 	prog_fd = bpf_program__fd(skel->progs.botwall_xdp);
-	fds = (struct bw_ltable_fds){
-		.lstate = bpf_map__fd(skel->maps.bw_lstate), .lclass = bpf_map__fd(skel->maps.bw_lclass),
-		.lists = bpf_map__fd(skel->maps.bw_lists), .v4t24 = bpf_map__fd(skel->maps.bw_v4t24),
-		.v4t8 = bpf_map__fd(skel->maps.bw_v4t8), .v4host = bpf_map__fd(skel->maps.bw_v4host),
-		.v6bkt = bpf_map__fd(skel->maps.bw_v6bkt), .v6pfx = bpf_map__fd(skel->maps.bw_v6pfx),
-	};
+	fds = bw_test_ltable_fds(skel);
 	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &c, BPF_ANY);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.bw_samples), on_sample, NULL, NULL);
 	if (!rb) {

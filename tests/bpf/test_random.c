@@ -29,6 +29,7 @@
 
 #include "addr.h"
 #include "botwall.skel.h"
+#include "bpf_test.h"
 #include "check.h"
 #include "ltable.h"
 #include "maps.h"
@@ -1228,7 +1229,7 @@ static void test_long_prefixes_under_one_64(void)
 int main(void)
 {
 	const char *s = getenv("BW_RANDOM_SEED");
-	struct bpf_map *m;
+	int skip;
 
 	if (s && *s) {
 		seed = strtoull(s, NULL, 0);
@@ -1241,17 +1242,9 @@ int main(void)
 	rng_state = seed;
 	printf("  test_random: seed %llu (set BW_RANDOM_SEED to reproduce)\n", (unsigned long long)seed);
 
-	skel = botwall_bpf__open();
-	if (!skel) {
-		printf("SKIP test_random_packets: cannot open the BPF object: %s\n", strerror(errno));
-		return 0;
-	}
-	bpf_object__for_each_map(m, skel->obj)
-		bpf_map__set_pin_path(m, NULL);
-	if (botwall_bpf__load(skel)) {
-		printf("FAIL test_random_load: %s\n", strerror(errno));
-		return 1;
-	}
+	skel = bw_test_load("test_random", &skip);
+	if (!skel)
+		return skip ? 0 : 1;
 	prog_fd = bpf_program__fd(skel->progs.botwall_xdp);
 	cnt_fd = bpf_map__fd(skel->maps.bw_counters);
 	lstats_fd = bpf_map__fd(skel->maps.bw_lstats);

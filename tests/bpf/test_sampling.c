@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "botwall.skel.h"
+#include "bpf_test.h"
 #include "check.h"
 #include "ltable.h"
 #include "maps.h"
@@ -428,12 +429,7 @@ static struct bw_prefix_set rl_set;
 
 static void load_rate_list(__u32 rate)
 {
-	struct bw_ltable_fds fds = {
-		.lstate = bpf_map__fd(skel->maps.bw_lstate), .lclass = bpf_map__fd(skel->maps.bw_lclass),
-		.lists = bpf_map__fd(skel->maps.bw_lists), .v4t24 = bpf_map__fd(skel->maps.bw_v4t24),
-		.v4t8 = bpf_map__fd(skel->maps.bw_v4t8), .v4host = bpf_map__fd(skel->maps.bw_v4host),
-		.v6bkt = bpf_map__fd(skel->maps.bw_v6bkt), .v6pfx = bpf_map__fd(skel->maps.bw_v6pfx),
-	};
+	struct bw_ltable_fds fds = bw_test_ltable_fds(skel);
 	struct bw_list_def d = { .id = 3, .name = "hosting", .category = BW_LCAT_HOSTING,
 				 .action = BW_LACT_RATE_LIMIT, .rate_pps = rate, .set = &rl_set };
 	struct bw_ltable_stats st;
@@ -508,19 +504,11 @@ static void test_rate_limit_list(void)
 
 int main(void)
 {
-	struct bpf_map *m;
+	int skip;
 
-	skel = botwall_bpf__open();
-	if (!skel) {
-		printf("SKIP test_sampling: cannot open the BPF object: %s\n", strerror(errno));
-		return 0;
-	}
-	bpf_object__for_each_map(m, skel->obj)
-		bpf_map__set_pin_path(m, NULL);
-	if (botwall_bpf__load(skel)) {
-		printf("FAIL sampling_load: %s\n", strerror(errno));
-		return 1;
-	}
+	skel = bw_test_load("test_sampling", &skip);
+	if (!skel)
+		return skip ? 0 : 1;
 	prog_fd = bpf_program__fd(skel->progs.botwall_xdp);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.bw_samples), on_sample, NULL, NULL);
 	if (!rb) {

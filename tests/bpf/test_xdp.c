@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "botwall.skel.h"
+#include "bpf_test.h"
 #include "check.h"
 #include "maps.h"
 #include "names.h"
@@ -528,20 +529,11 @@ static void test_random_packets_never_drop_unlisted(void)
 
 int main(void)
 {
-	struct bpf_map *m;
+	int skip;
 
-	skel = botwall_bpf__open();
-	if (!skel) {
-		printf("SKIP test_xdp: cannot open the BPF object: %s\n", strerror(errno));
-		return 0;
-	}
-	/* Private, unpinned maps: never collide with a running botwall. */
-	bpf_object__for_each_map(m, skel->obj)
-		bpf_map__set_pin_path(m, NULL);
-	if (botwall_bpf__load(skel)) {
-		printf("FAIL load: the verifier refused the program (%s)\n", strerror(errno));
-		return 1;
-	}
+	skel = bw_test_load("test_xdp", &skip);
+	if (!skel)
+		return skip ? 0 : 1;
 	prog_fd = bpf_program__fd(skel->progs.botwall_xdp);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.bw_samples), on_sample, NULL, NULL);
 	if (!rb) {
