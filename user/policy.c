@@ -200,7 +200,8 @@ int bw_policy_parse(const char *text, struct bw_policy *out, char *err, size_t e
 			 "for a deny); choose another name");
 		return -1;
 	}
-	snprintf(p.name, sizeof(p.name), "%s", buf);
+	memcpy(p.name, buf, nl);             /* nl < sizeof(p.name), checked above */
+	p.name[nl] = '\0';
 
 	/* conditions */
 	conds = colon + 1;
