@@ -1144,7 +1144,13 @@ static __always_inline void sample(struct xdp_md *ctx, const struct req_info *ri
 	}
 	__builtin_memset(s->pad, 0, sizeof(s->pad));
 	s->list_mask = ri->list_mask;
-	syn = bpf_map_lookup_elem(&bw_syn, &ri->saddr);
+	{
+		/* Helpers take map keys from the stack, not from a global
+		 * function's argument memory (6.1's verifier refuses that). */
+		struct bw_addr key = ri->saddr;
+
+		syn = bpf_map_lookup_elem(&bw_syn, &key);
+	}
 	if (syn)
 		s->syn = *syn;
 	else
