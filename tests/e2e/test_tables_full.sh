@@ -40,7 +40,11 @@ wait_for 5000 grep -q "block 192.0.2.123 " "$LAB_DIR/botwalld.log"
 pushed=$(grep -c "info: block 192.0.2.1" "$LAB_DIR/botwalld.log")
 n=$(lab_cli -j verdict list | jq_py 'len(d)')
 echo "  24 sources: $pushed verdicts pushed, $n in the table of 16"
-result daemon_pushes_bounded "$([ "$pushed" = 24 ] && [ "$n" -le 16 ] && [ "$n" -ge 8 ] && echo 0 || echo 1)" "pushed $pushed, table $n"
+# Bounded, not full: how many entries a tiny LRU hash keeps depends on the
+# kernel (6.1 spreads its free nodes over per-CPU lists and evicts early:
+# 4 of 16 in the VM; 6.18 keeps 16), so only the bound is asserted here and
+# the newest verdict's enforcement below.
+result daemon_pushes_bounded "$([ "$pushed" = 24 ] && [ "$n" -le 16 ] && [ "$n" -ge 1 ] && echo 0 || echo 1)" "pushed $pushed, table $n"
 result evictions_logged "$(grep -q 'verdict table full (16 entries): new verdicts evict' "$LAB_DIR/botwalld.log" && echo 0 || echo 1)" \
 	"$(tail -3 "$LAB_DIR/botwalld.log")"
 result newest_enforced "$([ "$(listed 192.0.2.123)" = True ] && [ "$(from 192.0.2.123)" = 000 ] && echo 0 || echo 1)"
@@ -52,7 +56,7 @@ result browser_served "$([ "$code" = 200 ] && echo 0 || echo 1)" "got $code"
 for i in $(seq 1 40); do lab_cli verdict add "198.51.100.$i" 600 >/dev/null || break; done
 lab_cli verdict add "$SCR4" 600 >/dev/null
 n=$(lab_cli -j verdict list | jq_py 'len(d)')
-result cli_fill_bounded "$([ "$n" -le 16 ] && [ "$n" -ge 8 ] && echo 0 || echo 1)" "$n entries"
+result cli_fill_bounded "$([ "$n" -le 16 ] && [ "$n" -ge 1 ] && echo 0 || echo 1)" "$n entries"
 result cli_newest_enforced "$([ "$(listed "$SCR4")" = True ] && [ "$(lab_curl scr "$SRV4")" = 000 ] && echo 0 || echo 1)"
 
 st=$(srv_cli -j status)
