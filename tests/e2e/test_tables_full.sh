@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The verdict table full: a 16-entry table (verdict_table_size) and 24
-# scraping sources, then 40 verdicts from the CLI. The LRU evicts the oldest,
+# scraping sources, then 40 verdicts from the CLI. The LRU evicts,
 # the daemon counts and logs the evictions, the newest verdicts are enforced,
 # `botwall status`/`stats` stay correct and nothing crashes.
 set -uo pipefail
@@ -48,7 +48,12 @@ result daemon_pushes_bounded "$([ "$pushed" = 24 ] && [ "$n" -le 16 ] && [ "$n" 
 result evictions_logged "$(grep -q 'verdict table full (16 entries): new verdicts evict' "$LAB_DIR/botwalld.log" && echo 0 || echo 1)" \
 	"$(tail -3 "$LAB_DIR/botwalld.log")"
 result newest_enforced "$([ "$(listed 192.0.2.123)" = True ] && [ "$(from 192.0.2.123)" = 000 ] && echo 0 || echo 1)"
-result oldest_evicted "$([ "$(listed 192.0.2.100)" = False ] && echo 0 || echo 1)"
+# Which verdicts went is not asserted: the kernel's LRU is approximate
+# (per-CPU free lists; on 6.1 the first source sometimes survives while
+# later ones go). That some went, and that the newest holds, is.
+evicted=0
+for i in $(seq 100 123); do [ "$(listed "192.0.2.$i")" = False ] && evicted=$((evicted + 1)); done
+result some_evicted "$([ "$evicted" -ge 8 ] && echo 0 || echo 1)" "$evicted of 24 evicted"
 code=$(lab_browser)
 result browser_served "$([ "$code" = 200 ] && echo 0 || echo 1)" "got $code"
 
