@@ -1094,17 +1094,3 @@ __u64 bw_ltable_ref_lookup(const struct bw_list_def *lists, size_t n,
 	}
 	return mask;
 }
-
-__u32 bw_ltable_class_rate(const struct bw_list_def *lists, size_t n, __u64 mask)
-{
-	__u32 rate = 0, r;
-
-	for (size_t l = 0; l < n; l++) {
-		if (!(mask >> lists[l].id & 1) || lists[l].action != BW_LACT_RATE_LIMIT)
-			continue;
-		r = lists[l].rate_pps ? lists[l].rate_pps : BW_LIST_RATE_DEFAULT;
-		if (!rate || r < rate)
-			rate = r;
-	}
-	return rate;
-}

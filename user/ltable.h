@@ -61,8 +61,6 @@ int bw_ltable_release_old(const struct bw_ltable_fds *fds, char *err, size_t err
  * mask of lists whose prefixes contain addr, and the strongest action. */
 __u64 bw_ltable_ref_lookup(const struct bw_list_def *lists, size_t n,
 			   const struct bw_addr *addr, __u8 *action);
-/* The rate of a class: the lowest of its rate_limit lists (0 if none). */
-__u32 bw_ltable_class_rate(const struct bw_list_def *lists, size_t n, __u64 mask);
 
 /* Names of categories and actions (CLI, options, JSON); -1 if unknown. */
 const char *bw_lcat_name(unsigned int c);

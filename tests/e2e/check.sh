@@ -24,3 +24,19 @@ wait_for() { # TIMEOUT_MS CMD...
 		sleep 0.05
 	done
 }
+
+# Skips the whole script (exit 0, one SKIP line) unless it runs as root
+# with every TOOL installed: the lab needs namespaces, XDP and real clients.
+require_lab() { # TOOL...
+	local tool
+	for tool in "$@"; do
+		if ! command -v "$tool" >/dev/null; then
+			echo "SKIP ${CHECK_PREFIX}: $tool is not installed (make deps)"
+			exit 0
+		fi
+	done
+	if [ "$(id -u)" != 0 ]; then
+		echo "SKIP ${CHECK_PREFIX}: needs root (network namespaces, XDP)"
+		exit 0
+	fi
+}

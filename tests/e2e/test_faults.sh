@@ -10,14 +10,10 @@ LAB_PIN=/sys/fs/bpf/botwall-fault-$$
 # shellcheck source=../lab/lab.sh
 . "$ROOT/tests/lab/lab.sh"
 
-for tool in nginx curl python3 bpftool nsenter; do
-	command -v "$tool" >/dev/null || { echo "SKIP faults: $tool is not installed (make deps)"; exit 0; }
-done
-[ "$(id -u)" = 0 ] || { echo "SKIP faults: needs root"; exit 0; }
-
 CHECK_PREFIX=faults
 # shellcheck source=check.sh
 . "$ROOT/tests/e2e/check.sh"
+require_lab nginx curl python3 bpftool nsenter
 ok() { "$@" >/dev/null 2>&1 && echo 0 || echo 1; }
 LOAD_PID=
 cleanup() {

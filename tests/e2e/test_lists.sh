@@ -12,20 +12,10 @@ LAB_PIN=/sys/fs/bpf/botwall-ltest-$$
 # shellcheck source=../lab/lab.sh
 . "$ROOT/tests/lab/lab.sh"
 
-for tool in nginx curl python3 bpftool nsenter; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "SKIP e2e_lists: $tool is not installed (make deps)"
-		exit 0
-	fi
-done
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP e2e_lists: needs root (network namespaces, XDP)"
-	exit 0
-fi
-
 CHECK_PREFIX=e2e_lists
 # shellcheck source=check.sh
 . "$ROOT/tests/e2e/check.sh"
+require_lab nginx curl python3 bpftool nsenter
 trap lab_down EXIT
 trap 'exit 130' INT TERM
 

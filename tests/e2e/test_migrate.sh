@@ -13,14 +13,10 @@ LAB_PIN=/sys/fs/bpf/bwo-migrate-$$
 # shellcheck source=../lab/lab.sh
 . "$ROOT/tests/lab/lab.sh"
 
-for tool in nginx curl python3 bpftool nsenter; do
-	command -v "$tool" >/dev/null || { echo "SKIP e2e_migrate: $tool is not installed (make deps)"; exit 0; }
-done
-[ "$(id -u)" = 0 ] || { echo "SKIP e2e_migrate: needs root (network namespaces, XDP)"; exit 0; }
-
 CHECK_PREFIX=e2e_migrate
 # shellcheck source=check.sh
 . "$ROOT/tests/e2e/check.sh"
+require_lab nginx curl python3 bpftool nsenter
 PROBE_PID=
 cleanup() {
 	[ -n "$PROBE_PID" ] && kill "$PROBE_PID" 2>/dev/null && wait "$PROBE_PID" 2>/dev/null

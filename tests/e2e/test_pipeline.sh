@@ -10,20 +10,10 @@ LAB_PIN=/sys/fs/bpf/botwall-test-$$
 # shellcheck source=../lab/lab.sh
 . "$ROOT/tests/lab/lab.sh"
 
-for tool in nginx curl python3 bpftool nsenter; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "SKIP e2e: $tool is not installed (make deps)"
-		exit 0
-	fi
-done
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP e2e: needs root (network namespaces, XDP)"
-	exit 0
-fi
-
 CHECK_PREFIX=e2e
 # shellcheck source=check.sh
 . "$ROOT/tests/e2e/check.sh"
+require_lab nginx curl python3 bpftool nsenter
 cleanup() { lab_down; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

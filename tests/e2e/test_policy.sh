@@ -12,20 +12,10 @@ LAB_PIN=/sys/fs/bpf/bws-$$
 # shellcheck source=../lab/lab.sh
 . "$ROOT/tests/lab/lab.sh"
 
-for tool in nginx curl python3 nsenter sqlite3; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "SKIP policy: $tool is not installed (make deps)"
-		exit 0
-	fi
-done
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP policy: needs root (network namespaces, XDP)"
-	exit 0
-fi
-
 CHECK_PREFIX=policy
 # shellcheck source=check.sh
 . "$ROOT/tests/e2e/check.sh"
+require_lab nginx curl python3 nsenter sqlite3
 trap lab_down EXIT
 trap 'exit 130' INT TERM
 

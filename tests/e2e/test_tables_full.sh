@@ -11,14 +11,10 @@ LAB_PIN=/sys/fs/bpf/bwo-full-$$
 # shellcheck source=../lab/lab.sh
 . "$ROOT/tests/lab/lab.sh"
 
-for tool in nginx curl python3 nsenter; do
-	command -v "$tool" >/dev/null || { echo "SKIP e2e_tables_full: $tool is not installed (make deps)"; exit 0; }
-done
-[ "$(id -u)" = 0 ] || { echo "SKIP e2e_tables_full: needs root (network namespaces, XDP)"; exit 0; }
-
 CHECK_PREFIX=e2e_tables_full
 # shellcheck source=check.sh
 . "$ROOT/tests/e2e/check.sh"
+require_lab nginx curl python3 nsenter
 trap lab_down EXIT
 trap 'exit 130' INT TERM
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
