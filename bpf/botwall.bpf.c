@@ -56,6 +56,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } bw_verdicts SEC(".maps");
 
+/* BW_VF_WORDS is fixed, so the verifier inlines this array's lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BW_VF_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_vfilter SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, BW_RATELIM_MAX);
@@ -156,13 +165,14 @@ struct {
 } bw_lstats SEC(".maps");
 
 /* Inner map templates: BPF_F_INNER_MAP lets the daemon size each
- * generation's arrays to its contents. Sizes, not BTF types: clang emits
- * the value structs only as forward declarations here, and the inner maps
- * are created by the daemon anyway (their layout is in botwall_abi.h). */
+ * generation's arrays to its contents. The tbl24 has one size, and without
+ * the flag the verifier inlines its lookup (the allowed packet's path).
+ * Sizes, not BTF types: clang emits the value structs only as forward
+ * declarations here, and the inner maps are created by the daemon anyway
+ * (their layout is in botwall_abi.h). */
 struct t24_inner {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(max_entries, BW_T24_CHUNKS);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(struct bw_t24_chunk));
 };
@@ -405,8 +415,6 @@ static __always_inline int parse_l2_l3(void *data, void *data_end, struct pkt *p
 }
 
 
-/* IPv4 list lookup: one chunk read, then the /32 hash only if this /24 has
- * host entries, then a tbl8 group only for /25-/31. Returns a class, 0 = none. */
 /* Searches one bucket of the host table. Found: class << 2 (a listed
  * host's class is never 0). Not found: the bucket's BW_HS_OVERFLOW bit
  * (2 or 0), telling the caller whether the h2 bucket may hold it. */
@@ -428,25 +436,19 @@ static __always_inline __u32 host_find(void *inner, __u32 ip, __u32 b)
 	return (__u32)(bk->s[0] & BW_HS_OVERFLOW);
 }
 
-/* Global (not inlined) functions are verified once, on their own, instead
- * of once per path through the parser that reaches them: this keeps the
- * program well inside the verifier's budget on 6.1 as well. */
-__attribute__((noinline)) __u32 bw_lookup_v4(__u32 gen, __u32 ip, __u32 host_mask)
+/* The /32 and /25-/31 part of an IPv4 lookup, for a tbl24 entry e that
+ * points there. Global (not inlined) functions are verified once, on
+ * their own, instead of once per path through the parser that reaches
+ * them: this keeps the program well inside the verifier's budget on 6.1.
+ * Each call costs a return, which is not free on CPUs with return-stack
+ * mitigations (SRSO), so only this rarer part is out of line. */
+__attribute__((noinline)) __u32 bw_lookup_v4_long(__u32 gen, __u32 ip, __u32 host_mask, __u32 e)
 {
-	gen &= 1;
-	struct bw_t24_chunk *ch;
 	struct bw_t8_group *grp;
-	void *t24, *inner;
-	__u32 ci = ip >> 12, g, c;
-	__u16 e;
+	void *inner;
+	__u32 g, c;
 
-	t24 = bpf_map_lookup_elem(&bw_v4t24, &gen);
-	if (!t24)
-		return 0;
-	ch = bpf_map_lookup_elem(t24, &ci);
-	if (!ch)
-		return 0;
-	e = ch->e[(ip >> 8) & (BW_T24_PER_CHUNK - 1)];
+	gen &= 1;
 	if (e & BW_T24_HOST) {
 		inner = bpf_map_lookup_elem(&bw_v4host, &gen);
 		if (inner) {
@@ -467,6 +469,30 @@ __attribute__((noinline)) __u32 bw_lookup_v4(__u32 gen, __u32 ip, __u32 host_mas
 	if (!grp)
 		return 0;
 	return grp->e[ip & 255];
+}
+
+/* IPv4 list lookup (ip in host order): one tbl24 chunk read, inline (the
+ * tbl24 arrays have one fixed size, so the verifier inlines both array
+ * lookups); the host table and tbl8 groups only when the entry says so.
+ * Returns a class, 0 = none. */
+static __always_inline __u32 bw_lookup_v4(__u32 gen, __u32 ip, __u32 host_mask)
+{
+	struct bw_t24_chunk *ch;
+	__u32 ci = ip >> 12;
+	void *t24;
+	__u16 e;
+
+	gen &= 1;
+	t24 = bpf_map_lookup_elem(&bw_v4t24, &gen);
+	if (!t24)
+		return 0;
+	ch = bpf_map_lookup_elem(t24, &ci);
+	if (!ch)
+		return 0;
+	e = ch->e[(ip >> 8) & (BW_T24_PER_CHUNK - 1)];
+	if (!(e & (BW_T24_HOST | BW_T24_GROUP)))
+		return e & BW_T24_INDEX;
+	return bw_lookup_v4_long(gen, ip, host_mask, e);
 }
 
 /* State of one IPv6 probe loop (bpf_loop callback context). */
@@ -1367,7 +1393,21 @@ int botwall_xdp(struct xdp_md *ctx)
 		}
 	}
 
-	v = bpf_map_lookup_elem(&bw_verdicts, &p.saddr);
+	/* Most sources have no verdict: a clear presence bit proves it
+	 * without the hash lookup. */
+	v = NULL;
+	cfg = bpf_map_lookup_elem(&bw_config, &zero);
+	if (!cfg)
+		return XDP_PASS;
+	if (cfg->flags & BW_CFG_F_VFILTER) {
+		__u32 vb = bw_vf_bit(&p.saddr), w = vb >> BW_VF_WORD_BITS;
+		__u64 *vw = bpf_map_lookup_elem(&bw_vfilter, &w);
+
+		if (vw && (*vw >> (vb & 63)) & 1)
+			v = bpf_map_lookup_elem(&bw_verdicts, &p.saddr);
+	} else {
+		v = bpf_map_lookup_elem(&bw_verdicts, &p.saddr);
+	}
 	if (v && v->action != BW_ACT_NONE) {
 		now = bpf_ktime_get_boot_ns();
 		if (v->expires_ns && v->expires_ns <= now) {
@@ -1428,8 +1468,7 @@ int botwall_xdp(struct xdp_md *ctx)
 	if (payload_len > bytes - payload_off)
 		payload_len = bytes - payload_off;
 
-	cfg = bpf_map_lookup_elem(&bw_config, &zero);
-	if (!cfg || !is_watched_port(cfg, bpf_ntohs(th->dest))) {
+	if (!is_watched_port(cfg, bpf_ntohs(th->dest))) {
 		count(BW_CNT_PASS_TCP, bytes);
 		return XDP_PASS;
 	}

@@ -25,6 +25,7 @@
 #define BW_MAP_CONFIG     "bw_config"     /* array[1]: datapath settings  */
 #define BW_MAP_SCORESTATS "bw_scorestats" /* array[1]: daemon score stats */
 #define BW_MAP_DAEMON     "bw_daemon"     /* array[1]: daemon state       */
+#define BW_MAP_VFILTER    "bw_vfilter"    /* array: verdict presence bits */
 
 #define BW_DEFAULT_PIN_DIR "/sys/fs/bpf/botwall"
 #define BW_XDP_PROG_NAME   "botwall_xdp"
@@ -162,6 +163,7 @@ struct bw_config {
 };
 
 #define BW_CFG_F_SAMPLING 0x1u   /* sampling on; off = filter only */
+#define BW_CFG_F_VFILTER  0x2u   /* bw_vfilter is complete: trust a clear bit */
 #define BW_SHARE_ONE      65536u /* sample_share of every source   */
 #define BW_FLOOD_WINDOW_NS 100000000ull  /* 100 ms */
 #define BW_WINDOWS_PER_SEC (1000000000ull / BW_FLOOD_WINDOW_NS)
@@ -181,6 +183,34 @@ static inline __u64 bw_mix64(__u64 x)
 static inline __u32 bw_share_hash(__u64 a0, __u64 a1, __u64 salt)
 {
 	return (__u32)(bw_mix64(bw_mix64(a0 ^ salt) ^ a1) >> 48);
+}
+
+/*
+ * Verdict presence filter (bw_vfilter): one bit per hash of a source
+ * address, set by every verdict writer before it writes the verdict, so a
+ * clear bit proves "no verdict" and the datapath skips the LRU hash lookup
+ * (most of an allowed packet's cost). A set bit may be stale (the verdict
+ * expired, was deleted or evicted): the lookup then finds nothing. Writers
+ * hold the map lock (flock() of the pin directory); the daemon rebuilds
+ * the bits from the verdict table under that lock, and only then sets
+ * BW_CFG_F_VFILTER: until then (first start, upgrade from a version
+ * without the filter) every source is looked up (docs/datapath.md).
+ */
+#define BW_VF_WORD_BITS 6                      /* 64-bit words        */
+#define BW_VF_BITS_LOG  22                     /* 4M bits, 512 KiB    */
+#define BW_VF_WORDS     (1u << (BW_VF_BITS_LOG - BW_VF_WORD_BITS))
+
+static inline __u32 bw_vf_bit(const struct bw_addr *a)
+{
+	__u64 a0, a1;
+
+	__builtin_memcpy(&a0, a->b, 8);
+	__builtin_memcpy(&a1, &a->b[8], 8);
+	/* Multiplicative hashing, top bits: they depend on every input bit.
+	 * Unsalted on purpose: a collision costs one hash lookup, it cannot
+	 * hide a verdict. */
+	return (__u32)((((a0 * 0x9E3779B97F4A7C15ull) ^ a1) * 0xff51afd7ed558ccdull) >>
+		       (64 - BW_VF_BITS_LOG));
 }
 
 /* Per-CPU state of the flood guard and the sample budget. */

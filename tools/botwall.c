@@ -382,8 +382,10 @@ static int cmd_lists(const struct bw_maps *m)
 
 /* ---- verdicts ---- */
 
-static int cmd_verdict(int fd, int argc, char **argv)
+static int cmd_verdict(const struct bw_maps *m, int argc, char **argv)
 {
+	struct bw_verdict_fds vf = bw_verdict_fds_of(m);
+	int fd = m->verdicts;
 	struct bw_addr cur, next;
 	struct bw_verdict v;
 	char err[256], buf[BW_PREFIX_STRLEN];
@@ -462,7 +464,7 @@ static int cmd_verdict(int fd, int argc, char **argv)
 		lock = bw_map_lock(pin_dir, EDIT_LOCK_WAIT_MS, err, sizeof(err));
 		if (lock < 0)
 			return fail("%s", err);
-		rc = bw_verdict_put_action(fd, &cur, (unsigned int)ttl, action, rate, BW_VR_MANUAL, 100,
+		rc = bw_verdict_put_action(&vf, &cur, (unsigned int)ttl, action, rate, BW_VR_MANUAL, 100,
 					   BW_FLAG__MAX);
 		bw_unlock(lock);
 		if (rc)
@@ -1029,7 +1031,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "allow")) {
 		rc = cmd_list_edit(m.allow, "allow", argc - optind, argv + optind);
 	} else {
-		rc = cmd_verdict(m.verdicts, argc - optind, argv + optind);
+		rc = cmd_verdict(&m, argc - optind, argv + optind);
 	}
 	bw_maps_close(&m);
 	return rc;

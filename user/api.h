@@ -48,6 +48,8 @@ struct bw_api_config {
 	const char *store_path;    /* NULL: the bot-stats endpoints answer 503   */
 	struct bw_store *writer;   /* store counters for /metrics, may be NULL   */
 	int counters_fd, scorestats_fd, verdicts_fd; /* maps, -1 if absent    */
+	int vfilter_fd;            /* verdict filter; -1 with verdicts_fd     */
+	const char *pin_dir;       /* for the map lock around verdict writes; NULL: none */
 	int allow_fd, block_fd;    /* lists, for the decision endpoints, -1 if absent */
 	unsigned int threshold;    /* block score of policy "default" (0 = 80)  */
 	const struct bw_policy_counters *policy; /* daemon's decisions, may be NULL */

@@ -45,7 +45,10 @@
 
 #define NS_PER_SEC 1000000000ull
 #define SWEEP_INTERVAL_NS (5 * NS_PER_SEC)
+#define VFILTER_REBUILD_NS (60 * NS_PER_SEC)
 #define MAP_LOCK_WAIT_MS 5000
+/* A verdict push waits less: the sampling thread must keep up. */
+#define VERDICT_LOCK_WAIT_MS 100
 
 /* Lists with a URL source are fetched by a thread (libcurl blocks for up
  * to BW_FETCH_TIMEOUT_SEC), which writes the last good copy and raises
@@ -92,6 +95,8 @@ struct daemon {
 	double tokens;               /* new verdicts allowed right now   */
 	uint64_t tokens_ns;
 	long live_verdicts;          /* estimate: last count + pushed since */
+	bool vfilter_ready;          /* bw_vfilter rebuilt: BW_CFG_F_VFILTER */
+	uint64_t vfilter_built_ns;   /* last rebuild                        */
 	uint64_t last_suppress_log_ns;
 	uint64_t suppressed_since_log;
 
@@ -612,7 +617,8 @@ static int write_config(struct daemon *d)
 
 	memcpy(cfg.http_ports, d->cfg.ports, d->cfg.nports * sizeof(d->cfg.ports[0]));
 	cfg.sample_cap = d->cfg.sample_bytes;
-	cfg.flags = d->cfg.sampling ? BW_CFG_F_SAMPLING : 0;
+	cfg.flags = (d->cfg.sampling ? BW_CFG_F_SAMPLING : 0) |
+		    (d->vfilter_ready ? BW_CFG_F_VFILTER : 0);
 	cfg.sample_share = d->cfg.sample_share;
 	cfg.sample_budget = d->cfg.sample_budget;
 	cfg.flood_pps = d->cfg.flood_pps;
@@ -880,12 +886,25 @@ static int on_sample(void *ctx, void *data, size_t len)
 			}
 		}
 	}
-	if (bw_verdict_put_action(d->maps.verdicts, &s->saddr, ttl,
-				  bw_pact_verdict_action(pol->action), pol->rate, BW_VR_SCORE,
-				  (uint8_t)sc.score,
-				  sc.top_flag < 0 ? BW_FLAG__MAX : (uint8_t)sc.top_flag)) {
-		bw_err("block %s: writing the verdict failed: %s", addr, strerror(errno));
-		return 0;
+	{
+		struct bw_verdict_fds vf = bw_verdict_fds_of(&d->maps);
+		char err[256];
+		int lock = bw_map_lock(d->cfg.pin_dir, VERDICT_LOCK_WAIT_MS, err, sizeof(err));
+		int rc = -1;
+
+		if (lock < 0) {
+			bw_err("block %s: verdict not written: %s (the next sample of it tries again)",
+			       addr, err);
+			return 0;
+		}
+		rc = bw_verdict_put_action(&vf, &s->saddr, ttl, bw_pact_verdict_action(pol->action),
+					   pol->rate, BW_VR_SCORE, (uint8_t)sc.score,
+					   sc.top_flag < 0 ? BW_FLAG__MAX : (uint8_t)sc.top_flag);
+		if (rc)
+			bw_err("block %s: writing the verdict failed: %s", addr, strerror(errno));
+		bw_unlock(lock);
+		if (rc)
+			return 0;
 	}
 	d->stats.verdicts_pushed++;
 	d->live_verdicts++;
@@ -995,6 +1014,22 @@ static void reload(struct daemon *d)
 
 /* ---- main loop ---- */
 
+/* Under the map lock. */
+static int vfilter_rebuild(struct daemon *d, uint64_t now)
+{
+	struct bw_verdict_fds vf = bw_verdict_fds_of(&d->maps);
+	long bits = bw_vfilter_rebuild(&vf);
+
+	if (bits < 0) {
+		bw_warn("rebuilding %s: %s (stale bits stay: only a little slower)", BW_MAP_VFILTER,
+			strerror(errno));
+		return -1;
+	}
+	d->vfilter_built_ns = now;
+	bw_debug("%s: %ld bits for the live verdicts", BW_MAP_VFILTER, bits);
+	return 0;
+}
+
 static void sweep(struct daemon *d, uint64_t now)
 {
 	char err[256];
@@ -1005,6 +1040,10 @@ static void sweep(struct daemon *d, uint64_t now)
 		return; /* the CLI is editing: try again next time */
 	n = bw_verdict_sweep(d->maps.verdicts, now);
 	d->live_verdicts = bw_map_count(d->maps.verdicts, sizeof(struct bw_addr));
+	/* Clear the filter bits of verdicts gone: swept now, or deleted,
+	 * evicted or written around the filter (bpftool) since the last time. */
+	if (n > 0 || now - d->vfilter_built_ns > VFILTER_REBUILD_NS)
+		vfilter_rebuild(d, now);
 	bw_unlock(lock);
 	if (n > 0)
 		bw_debug("swept %d expired verdicts, %ld live", n, d->live_verdicts);
@@ -1064,6 +1103,19 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 			 (ssize_t)sizeof(d->sample_salt))
 			d->sample_salt = bw_now_ns() ^ ((__u64)getpid() << 32);
 	}
+	/* The verdict filter must hold every verdict already pinned (an
+	 * upgrade, verdicts written while no daemon ran) before the datapath
+	 * may trust it; until then it looks every source up. */
+	{
+		int lock = bw_map_lock(d->cfg.pin_dir, MAP_LOCK_WAIT_MS, err, sizeof(err));
+
+		if (lock < 0)
+			bw_warn("%s not rebuilt, every source is looked up in %s: %s", BW_MAP_VFILTER,
+				BW_MAP_VERDICTS, err);
+		else
+			d->vfilter_ready = vfilter_rebuild(d, bw_now_ns()) == 0;
+		bw_unlock(lock);
+	}
 	if (write_config(d)) {
 		bw_err("writing the datapath config: %s", strerror(errno));
 		return -1;
@@ -1095,7 +1147,8 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 			.listen = d->cfg.api, .tokens_path = d->cfg.tokens,
 			.store_path = d->cfg.store[0] ? d->cfg.store : NULL, .writer = d->rec.store,
 			.counters_fd = d->maps.counters, .scorestats_fd = d->maps.scorestats,
-			.verdicts_fd = d->maps.verdicts,
+			.verdicts_fd = d->maps.verdicts, .vfilter_fd = d->maps.vfilter,
+			.pin_dir = d->cfg.pin_dir,
 			.allow_fd = d->maps.allow, .block_fd = d->maps.block,
 			.threshold = d->cfg.threshold,
 			.policy = &d->pstats,

@@ -2,6 +2,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -203,6 +204,49 @@ static int try_adopt(struct bw_loader *L, int pinned_counters)
 	return 0;
 }
 
+/* A pinned bw_vfilter that the new program cannot trust (absent: an
+ * upgrade; another geometry: its bits mean other addresses) must not be
+ * trusted by the datapath until the daemon has rebuilt it: clear
+ * BW_CFG_F_VFILTER in the pinned config before anything is loaded. */
+static void vfilter_distrust(const char *pin_dir)
+{
+	struct bpf_map_info mi = {};
+	__u32 mlen = sizeof(mi), zero = 0;
+	char path[4096];
+	__u8 buf[256];
+	bool ok = false;
+	__u32 flags;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, BW_MAP_VFILTER);
+	fd = bpf_obj_get(path);
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &mi, &mlen))
+		ok = mi.max_entries == BW_VF_WORDS && mi.value_size == sizeof(__u64) &&
+		     mi.type == BPF_MAP_TYPE_ARRAY;
+	if (fd >= 0)
+		close(fd);
+	if (ok)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, BW_MAP_CONFIG);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return; /* first start: the new config has no flags yet */
+	memset(&mi, 0, sizeof(mi));
+	mlen = sizeof(mi);
+	if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen) && mi.value_size <= sizeof(buf) &&
+	    mi.value_size >= offsetof(struct bw_config, flags) + sizeof(flags) &&
+	    !bpf_map_lookup_elem(fd, &zero, buf)) {
+		memcpy(&flags, buf + offsetof(struct bw_config, flags), sizeof(flags));
+		if (flags & BW_CFG_F_VFILTER) {
+			flags &= ~BW_CFG_F_VFILTER;
+			memcpy(buf + offsetof(struct bw_config, flags), &flags, sizeof(flags));
+			if (bpf_map_update_elem(fd, &zero, buf, BPF_ANY))
+				bw_warn("%s: clearing the verdict filter flag: %s", path, strerror(errno));
+		}
+	}
+	close(fd);
+}
+
 int bw_loader_migrate(struct bw_loader *L, unsigned int verdict_max)
 {
 	struct bw_migrate_result res;
@@ -218,6 +262,7 @@ int bw_loader_migrate(struct bw_loader *L, unsigned int verdict_max)
 	L->old_counters_id = map_id_of(fd);
 	if (fd >= 0)
 		close(fd);
+	vfilter_distrust(L->pin_dir);
 	rc = bw_migrate_pins(L->skel->obj, &res);
 	L->migrated = res.migrated + res.recreated > 0;
 	if (L->migrated)

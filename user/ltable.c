@@ -820,11 +820,13 @@ out:
 
 /* ---- writing a generation ---- */
 
+/* map_flags must match the template in bpf/botwall.bpf.c: the tbl24 has no
+ * BPF_F_INNER_MAP (one fixed size, so its lookup is inlined), the other
+ * arrays have it (sized to their contents). */
 static int new_inner(enum bpf_map_type type, const char *name, __u32 ksz, __u32 vsz,
-		     size_t max, char *err, size_t errlen)
+		     size_t max, __u32 flags, char *err, size_t errlen)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, o,
-		    .map_flags = type == BPF_MAP_TYPE_ARRAY ? BPF_F_INNER_MAP : 0);
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = flags);
 	int fd;
 
 	if (max < 1)
@@ -913,7 +915,7 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 			keys[nz++] = c;
 		}
 		t24 = new_inner(BPF_MAP_TYPE_ARRAY, "bw_t24_gen", 4, sizeof(struct bw_t24_chunk),
-				BW_T24_CHUNKS, err, errlen);
+				BW_T24_CHUNKS, 0, err, errlen);
 		if (t24 < 0 || put_batch(t24, keys, b.t24, 4, sizeof(struct bw_t24_chunk), nz,
 					 "tbl24", err, errlen))
 			goto out;
@@ -922,7 +924,7 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 			for (__u32 g = 0; g < b.ngroups; g++)
 				keys[g] = g;
 			t8 = new_inner(BPF_MAP_TYPE_ARRAY, "bw_t8_gen", 4, sizeof(struct bw_t8_group),
-				       b.ngroups, err, errlen);
+				       b.ngroups, BPF_F_INNER_MAP, err, errlen);
 			if (t8 < 0 || put_batch(t8, keys, b.groups, 4, sizeof(struct bw_t8_group),
 						b.ngroups, "tbl8", err, errlen))
 				goto out;
@@ -934,7 +936,7 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 			for (size_t i = 0; hk && i < b.nhb; i++)
 				hk[i] = (__u32)i;
 			host = hk ? new_inner(BPF_MAP_TYPE_ARRAY, "bw_host_gen", 4,
-					      sizeof(struct bw_host_bucket), b.nhb, err, errlen) : -1;
+					      sizeof(struct bw_host_bucket), b.nhb, BPF_F_INNER_MAP, err, errlen) : -1;
 			if (!hk)
 				snprintf(err, errlen, "out of memory");
 			if (host < 0 || put_batch(host, hk, b.hb, 4, sizeof(struct bw_host_bucket),
@@ -958,7 +960,7 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 	}
 	if (b.nbcells) {
 		bkt = new_inner(BPF_MAP_TYPE_ARRAY, "bw_v6b_gen", 4, sizeof(struct bw_v6b_cell),
-				b.nbcells, err, errlen);
+				b.nbcells, BPF_F_INNER_MAP, err, errlen);
 		if (bkt < 0 || put_batch(bkt, keys, b.bcells, 4, sizeof(struct bw_v6b_cell),
 					 b.nbcells, "ipv6 buckets", err, errlen))
 			goto out;
@@ -966,7 +968,7 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 	}
 	if (b.npcells) {
 		pfx = new_inner(BPF_MAP_TYPE_ARRAY, "bw_v6p_gen", 4, sizeof(struct bw_v6p_cell),
-				b.npcells, err, errlen);
+				b.npcells, BPF_F_INNER_MAP, err, errlen);
 		if (pfx < 0 || put_batch(pfx, keys, b.pcells, 4, sizeof(struct bw_v6p_cell),
 					 b.npcells, "ipv6 prefixes", err, errlen))
 			goto out;

@@ -43,7 +43,8 @@ int bw_maps_open(const char *pin_dir, struct bw_maps *m, char *err, size_t errle
 	    open_pinned(pin_dir, BW_MAP_V4T8, &m->v4t8, err, errlen) ||
 	    open_pinned(pin_dir, BW_MAP_V4HOST, &m->v4host, err, errlen) ||
 	    open_pinned(pin_dir, BW_MAP_V6BKT, &m->v6bkt, err, errlen) ||
-	    open_pinned(pin_dir, BW_MAP_V6PFX, &m->v6pfx, err, errlen)) {
+	    open_pinned(pin_dir, BW_MAP_V6PFX, &m->v6pfx, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_VFILTER, &m->vfilter, err, errlen)) {
 		bw_maps_close(m);
 		return -1;
 	}
@@ -104,7 +105,7 @@ const char *const bw_map_names[] = {
 	BW_MAP_SAMPLES, BW_MAP_CONFIG, BW_MAP_SCORESTATS, BW_MAP_DAEMON,
 	BW_MAP_LSTATE, BW_MAP_LCLASS, BW_MAP_LISTS, BW_MAP_LSTATS,
 	BW_MAP_V4T24, BW_MAP_V4T8, BW_MAP_V4HOST, BW_MAP_V6BKT, BW_MAP_V6PFX,
-	BW_MAP_RATELIM, BW_MAP_SRCSTATS, BW_MAP_SYN, BW_MAP_CPUSTATE,
+	BW_MAP_RATELIM, BW_MAP_SRCSTATS, BW_MAP_SYN, BW_MAP_CPUSTATE, BW_MAP_VFILTER,
 };
 const size_t bw_map_count_names = sizeof(bw_map_names) / sizeof(bw_map_names[0]);
 
@@ -144,21 +145,6 @@ uint64_t bw_now_ns(void)
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-int bw_verdict_put(int fd, const struct bw_addr *addr, unsigned int ttl_sec,
-		   uint8_t reason, uint8_t score, uint8_t top_flag)
-{
-	struct bw_verdict v = {};
-	uint64_t now = bw_now_ns();
-
-	v.created_ns = now;
-	v.expires_ns = ttl_sec ? now + (uint64_t)ttl_sec * 1000000000ull : 0;
-	v.action = BW_ACT_DROP;
-	v.reason = reason;
-	v.score = score;
-	v.top_flag = top_flag;
-	return bpf_map_update_elem(fd, addr, &v, BPF_ANY);
 }
 
 int bw_verdict_sweep(int fd, uint64_t now_ns)
@@ -228,9 +214,25 @@ int bw_lstate_flags(int fd, __u32 set, __u32 clear)
 	return bpf_map_update_elem(fd, &zero, &ls, BPF_ANY);
 }
 
-int bw_verdict_put_action(int fd, const struct bw_addr *addr, unsigned int ttl_sec,
-			  uint8_t action, uint32_t rate_pps, uint8_t reason, uint8_t score,
-			  uint8_t top_flag)
+/* Under the lock: read-modify-write of one word is safe, the datapath only
+ * reads (a torn 8-byte copy could only show old or new bytes, both with
+ * every needed bit set). */
+static int vf_set(int fd, const struct bw_addr *addr)
+{
+	__u32 bit = bw_vf_bit(addr), w = bit >> BW_VF_WORD_BITS;
+	__u64 word;
+
+	if (bpf_map_lookup_elem(fd, &w, &word))
+		return -1;
+	if (word & (1ull << (bit & 63)))
+		return 0;
+	word |= 1ull << (bit & 63);
+	return bpf_map_update_elem(fd, &w, &word, BPF_ANY);
+}
+
+int bw_verdict_put_action(const struct bw_verdict_fds *vf, const struct bw_addr *addr,
+			  unsigned int ttl_sec, uint8_t action, uint32_t rate_pps, uint8_t reason,
+			  uint8_t score, uint8_t top_flag)
 {
 	struct bw_verdict v = {};
 	uint64_t now = bw_now_ns();
@@ -242,7 +244,74 @@ int bw_verdict_put_action(int fd, const struct bw_addr *addr, unsigned int ttl_s
 	v.reason = reason;
 	v.score = score;
 	v.top_flag = top_flag;
-	return bpf_map_update_elem(fd, addr, &v, BPF_ANY);
+	/* The bit first: a verdict must never be in the table unseen. */
+	if (vf_set(vf->vfilter, addr))
+		return -1;
+	return bpf_map_update_elem(vf->verdicts, addr, &v, BPF_ANY);
+}
+
+/* The whole filter in one batched read. */
+static int read_words(int fd, __u64 *words)
+{
+	__u32 *keys = malloc(BW_VF_WORDS * sizeof(*keys)), out, count = BW_VF_WORDS;
+	int rc;
+
+	if (!keys)
+		return -1;
+	rc = bpf_map_lookup_batch(fd, NULL, &out, keys, words, &count, NULL);
+	if ((!rc || errno == ENOENT) && count == BW_VF_WORDS) {
+		/* Array batches come back in key order; check rather than trust. */
+		rc = 0;
+		for (__u32 i = 0; i < BW_VF_WORDS; i++)
+			if (keys[i] != i) {
+				errno = EIO;
+				rc = -1;
+				break;
+			}
+	} else if (!rc) {
+		errno = EIO;
+		rc = -1;
+	}
+	free(keys);
+	return rc;
+}
+
+long bw_vfilter_rebuild(const struct bw_verdict_fds *vf)
+{
+	__u64 *want = calloc(BW_VF_WORDS, sizeof(*want)), *have;
+	struct bw_addr cur, next;
+	void *prev = NULL;
+	long set = 0;
+	int saved = 0;
+
+	if (!want)
+		return -1;
+	while (bpf_map_get_next_key(vf->verdicts, prev, &next) == 0) {
+		__u32 bit = bw_vf_bit(&next);
+
+		cur = next;
+		prev = &cur;
+		if (!(want[bit >> BW_VF_WORD_BITS] & (1ull << (bit & 63))))
+			set++;
+		want[bit >> BW_VF_WORD_BITS] |= 1ull << (bit & 63);
+	}
+	/* Only changed words are written; with the lock held no writer adds
+	 * a bit meanwhile, so each write only clears stale bits. */
+	have = calloc(BW_VF_WORDS, sizeof(*have));
+	if (!have || read_words(vf->vfilter, have)) {
+		saved = have ? errno : ENOMEM;
+		set = -1;
+	}
+	for (__u32 w = 0; set >= 0 && w < BW_VF_WORDS; w++)
+		if (have[w] != want[w] && bpf_map_update_elem(vf->vfilter, &w, &want[w], BPF_ANY)) {
+			saved = errno;
+			set = -1;
+		}
+	free(have);
+	free(want);
+	if (set < 0)
+		errno = saved;
+	return set;
 }
 
 int bw_verdict_action_parse(const char *s, uint8_t *action, uint32_t *rate_pps)

@@ -9,6 +9,7 @@
 
 struct bw_maps {
 	int counters, allow, block, verdicts, samples, config, scorestats, daemon;
+	int vfilter;   /* verdict presence bits (BW_MAP_VFILTER) */
 	/* scalable lists (user/ltable.h) */
 	int lstate, lclass, lists, lstats, v4t24, v4t8, v4host, v6bkt, v6pfx;
 };
@@ -34,14 +35,33 @@ extern const size_t bw_map_count_names;
 /* CLOCK_BOOTTIME in ns: the clock of bpf_ktime_get_boot_ns(). */
 uint64_t bw_now_ns(void);
 
-/* Writes a drop verdict for addr lasting ttl_sec (0 = until removed). */
-int bw_verdict_put(int fd, const struct bw_addr *addr, unsigned int ttl_sec,
-		   uint8_t reason, uint8_t score, uint8_t top_flag);
-/* Writes a verdict with any action (enum bw_action); rate_pps is used by
- * BW_ACT_RATE_LIMIT. */
-int bw_verdict_put_action(int fd, const struct bw_addr *addr, unsigned int ttl_sec,
-			  uint8_t action, uint32_t rate_pps, uint8_t reason, uint8_t score,
-			  uint8_t top_flag);
+/*
+ * Verdict writers. Every write sets the source's bit in bw_vfilter before
+ * the verdict itself (the datapath skips the table when the bit is clear).
+ * Callers hold the map lock (bw_map_lock(), user/lock.h), as does the
+ * filter rebuild: a bit's read-modify-write must not race another writer,
+ * and a rebuild must not clear the bit of a verdict being written. Tests
+ * on private maps, with no other writer, need no lock.
+ */
+struct bw_verdict_fds {
+	int verdicts, vfilter;
+};
+
+static inline struct bw_verdict_fds bw_verdict_fds_of(const struct bw_maps *m)
+{
+	return (struct bw_verdict_fds){ m->verdicts, m->vfilter };
+}
+
+/* Writes a verdict with any action (enum bw_action) for addr lasting
+ * ttl_sec (0 = until removed); rate_pps is used by BW_ACT_RATE_LIMIT.
+ * 0, or -1 with errno. */
+int bw_verdict_put_action(const struct bw_verdict_fds *vf, const struct bw_addr *addr,
+			  unsigned int ttl_sec, uint8_t action, uint32_t rate_pps, uint8_t reason,
+			  uint8_t score, uint8_t top_flag);
+/* Recomputes bw_vfilter from the verdicts in the table, clearing the bits
+ * of verdicts gone since (expired, deleted, evicted). Returns the number
+ * of bits set, or -1 with errno. */
+long bw_vfilter_rebuild(const struct bw_verdict_fds *vf);
 /* "drop", "monitor", "reset" or "rate_limit:PPS"; 0 or -1. */
 int bw_verdict_action_parse(const char *s, uint8_t *action, uint32_t *rate_pps);
 

@@ -79,7 +79,7 @@ static int fixture(struct bw_store *st, int64_t now)
 int main(int argc, char **argv)
 {
 	struct bw_api_config cfg = {
-		.listen = "127.0.0.1:0", .counters_fd = -1, .scorestats_fd = -1, .verdicts_fd = -1,
+		.listen = "127.0.0.1:0", .counters_fd = -1, .scorestats_fd = -1, .verdicts_fd = -1, .vfilter_fd = -1,
 		.allow_fd = -1, .block_fd = -1, .threshold = 80,
 	};
 	struct sigaction sa = { .sa_handler = on_sig };

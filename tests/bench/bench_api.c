@@ -68,7 +68,7 @@ static void *load(void *arg)
 int main(int argc, char **argv)
 {
 	struct bw_api_config cfg = {
-		.listen = "127.0.0.1:0", .counters_fd = -1, .scorestats_fd = -1, .verdicts_fd = -1,
+		.listen = "127.0.0.1:0", .counters_fd = -1, .scorestats_fd = -1, .verdicts_fd = -1, .vfilter_fd = -1,
 		.allow_fd = -1, .block_fd = -1, .threshold = 80,
 	};
 	struct bw_store_counters c;

@@ -379,7 +379,8 @@ int main(int argc, char **argv)
 	};
 	{
 		struct bw_config c = { .http_ports = { 80 }, .sample_cap = BW_SAMPLE_CAP,
-				       .flags = BW_CFG_F_SAMPLING, .sample_share = BW_SHARE_ONE };
+				       .flags = BW_CFG_F_SAMPLING | BW_CFG_F_VFILTER,
+				       .sample_share = BW_SHARE_ONE };
 
 		bpf_map_update_elem(bpf_map__fd(ref->maps.bw_config), &zero, &c, BPF_ANY);
 	}
@@ -416,13 +417,18 @@ int main(int argc, char **argv)
 	}
 	t_lpm = now_ms() - t0;
 
-	/* A verdict for one unlisted source. */
+	/* A verdict for one unlisted source, written as the daemon does (its
+	 * presence bit first: the datapath trusts the filter here). */
 	{
-		struct bw_verdict v = { .action = BW_ACT_DROP, .score = 90 };
+		struct bw_verdict_fds vf = { bpf_map__fd(ref->maps.bw_verdicts),
+					     bpf_map__fd(ref->maps.bw_vfilter) };
 		struct bw_addr a;
 
 		bw_parse_addr("192.0.2.99", &a, err, sizeof(err));
-		bpf_map_update_elem(bpf_map__fd(ref->maps.bw_verdicts), &a, &v, BPF_ANY);
+		if (bw_verdict_put_action(&vf, &a, 0, BW_ACT_DROP, 0, BW_VR_MANUAL, 90, BW_FLAG__MAX)) {
+			fprintf(stderr, "bench: verdict: %s\n", strerror(errno));
+			return 1;
+		}
 	}
 
 	L[0] = pkt(P[0], "192.0.2.1", NULL);          /* allowed, clean /24     */

@@ -519,6 +519,78 @@ static void test_established_flag(void)
 	close(lfd);
 }
 
+/* The verdict presence filter: with BW_CFG_F_VFILTER the datapath looks a
+ * source up only when its bit is set. Writers set it first
+ * (bw_verdict_put_action); a verdict written around them stays unseen
+ * until the rebuild, which also clears the bits of verdicts gone. */
+static bool vf_bit_set(const struct bw_addr *a)
+{
+	__u32 bit = bw_vf_bit(a), w = bit >> BW_VF_WORD_BITS;
+	__u64 word = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.bw_vfilter), &w, &word);
+	return (word >> (bit & 63)) & 1;
+}
+
+static void test_verdict_filter(void)
+{
+	struct bw_config on = { .http_ports = { 80 }, .flags = BW_CFG_F_VFILTER }, off = on;
+	struct bw_verdict_fds vf = { bpf_map__fd(skel->maps.bw_verdicts),
+				     bpf_map__fd(skel->maps.bw_vfilter) };
+	struct tcp_spec s = { .src = "203.0.113.60", .dst = "192.0.2.10", .flags = 0x10 };
+	struct tcp_spec r = s;
+	struct bw_addr a, ra;
+	char err[64];
+	__u8 in[512], rin[512];
+	size_t n, rn;
+	__u32 zero = 0;
+	long bits;
+
+	off.flags = 0;
+	r.src = "203.0.113.61";
+	n = build(in, &s);
+	rn = build(rin, &r);
+	bw_parse_addr(s.src, &a, err, sizeof(err));
+	bw_parse_addr(r.src, &ra, err, sizeof(err));
+	CHECK(bw_vf_bit(&a) != bw_vf_bit(&ra));   /* else step 2 proves nothing */
+	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &on, BPF_ANY);
+
+	/* 1. Through the writer: bit set, verdict enforced. */
+	CHECK_EQ(bw_verdict_put_action(&vf, &a, 0, BW_ACT_DROP, 0, BW_VR_MANUAL, 90, BW_FLAG__MAX), 0);
+	CHECK(vf_bit_set(&a));
+	CHECK_EQ(run(in, n, NULL, NULL), XDP_DROP);
+	CHECK_EQ(moved(BW_CNT_DROP_VERDICT), 1);
+
+	/* 2. Around the writer (a raw map update): the filter says "none". */
+	verdict(r.src, BW_ACT_DROP, 0, 0);
+	CHECK(!vf_bit_set(&ra));
+	CHECK_EQ(run(rin, rn, NULL, NULL), XDP_PASS);
+
+	/* 3. Without the flag (before the daemon's first rebuild) every
+	 *    source is looked up. */
+	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &off, BPF_ANY);
+	CHECK_EQ(run(rin, rn, NULL, NULL), XDP_DROP);
+	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &on, BPF_ANY);
+
+	/* 4. The rebuild covers every verdict in the table. */
+	bits = bw_vfilter_rebuild(&vf);
+	CHECK(bits >= 2);
+	CHECK_EQ(bits <= bw_map_count(vf.verdicts, sizeof(struct bw_addr)), 1);
+	CHECK(vf_bit_set(&ra));
+	CHECK_EQ(run(rin, rn, NULL, NULL), XDP_DROP);
+
+	/* 5. ... and clears the bit of a verdict gone. */
+	CHECK_EQ(bpf_map_delete_elem(vf.verdicts, &a), 0);
+	CHECK(vf_bit_set(&a));                    /* stale until the rebuild */
+	CHECK_EQ(run(in, n, NULL, NULL), XDP_PASS);
+	CHECK(bw_vfilter_rebuild(&vf) == bits - 1);
+	CHECK(!vf_bit_set(&a));
+	CHECK(vf_bit_set(&ra));
+	CHECK_EQ(run(in, n, NULL, NULL), XDP_PASS);
+	CHECK_EQ(run(rin, rn, NULL, NULL), XDP_DROP);
+	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &off, BPF_ANY);
+}
+
 int main(void)
 {
 	int skip;
@@ -542,6 +614,7 @@ int main(void)
 	RUN(test_src_stats_welford);
 	RUN(test_welford_reference);
 	RUN(test_established_flag);
+	RUN(test_verdict_filter);
 	ring_buffer__free(rb);
 	botwall_bpf__destroy(skel);
 	return CHECK_EXIT();

@@ -891,7 +891,9 @@ static void set_cfg(const struct ref_cfg *c)
 {
 	struct bw_config bc = { .http_ports = { c->ports[0], c->ports[1] },
 				.sample_cap = c->sample_cap,
-				.flags = c->sampling ? BW_CFG_F_SAMPLING : 0,
+				/* the verdict filter is trusted, as the daemon sets
+				 * it after its rebuild (setup_verdicts) */
+				.flags = (c->sampling ? BW_CFG_F_SAMPLING : 0) | BW_CFG_F_VFILTER,
 				/* every source in the share; no budget, no flood
 				 * guard: those rules have tests/bpf/test_sampling.c */
 				.sample_share = BW_SHARE_ONE, .sample_budget = 0, .flood_pps = 0 };
@@ -1011,6 +1013,14 @@ static void setup_verdicts(void)
 		if (bpf_map_update_elem(fd, &key, &rv->v, BPF_ANY))
 			printf("  verdict add: %s\n", strerror(errno));
 		pfx_find(&verdict_idx, rv->addr, 128, 1)->mask = i;
+	}
+	/* Written around the filter, like verdicts pinned before an upgrade:
+	 * the daemon's start-up rebuild makes them visible. */
+	{
+		struct bw_verdict_fds vf = { fd, bpf_map__fd(skel->maps.bw_vfilter) };
+
+		if (bw_vfilter_rebuild(&vf) < 0)
+			printf("  verdict filter rebuild: %s\n", strerror(errno));
 	}
 }
 
