@@ -519,22 +519,30 @@ static __always_inline __u32 v6p_find(void *pf, __u64 hi, __u64 lo, __u32 len, _
 
 /* One probe: the longest length still set in the bucket's bitmap. BPF has
  * no clz; a 6-step binary search finds the top bit. Returns 1 to stop. */
-static long v6_probe_one(__u32 idx, void *arg)
+#define STEP_TOP_BIT(x, bit, k)                                                    \
+	do {                                                                       \
+		__u64 s_ = (((x) >> (k)) + ((1ull << (k)) - 1)) >> (k);           \
+		(x) >>= s_ * (k);                                                  \
+		(bit) += (__u32)(s_ * (k));                                        \
+	} while (0)
+
+static __attribute__((noinline)) long v6_probe_step(struct v6_probe *st)
 {
-	struct v6_probe *st = arg;
 	__u64 x, h = st->hi, l = 0;
 	__u32 bit = 0, len, c;
 
-	(void)idx;
 	if (!(st->lens0 | st->lens1))
 		return 1;
 	x = st->lens1 ? st->lens1 : st->lens0;
-	if (x >> 32) { bit += 32; x >>= 32; }
-	if (x >> 16) { bit += 16; x >>= 16; }
-	if (x >> 8) { bit += 8; x >>= 8; }
-	if (x >> 4) { bit += 4; x >>= 4; }
-	if (x >> 2) { bit += 2; x >>= 2; }
-	if (x >> 1) { bit += 1; }
+	/* Without branches, so the verifier walks one path, not one per bit:
+	 * with x < 2^2K, ((x >> K) + 2^K - 1) >> K is 1 iff x >= 2^K. */
+	STEP_TOP_BIT(x, bit, 32);
+	STEP_TOP_BIT(x, bit, 16);
+	STEP_TOP_BIT(x, bit, 8);
+	STEP_TOP_BIT(x, bit, 4);
+	STEP_TOP_BIT(x, bit, 2);
+	STEP_TOP_BIT(x, bit, 1);
+	bit &= 63;
 	if (st->lens1) {
 		st->lens1 &= ~(1ull << bit);
 		bit += 64;
@@ -555,6 +563,12 @@ static long v6_probe_one(__u32 idx, void *arg)
 		return 0;
 	st->cls = c >> 2;
 	return 1;
+}
+
+static long v6_probe_one(__u32 idx, void *arg)
+{
+	(void)idx;
+	return v6_probe_step(arg);
 }
 
 /* Searches one /32 bucket cell; *ovf gets its overflow bit on a miss. */
@@ -605,7 +619,12 @@ __attribute__((noinline)) __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo, __u3
 	st.pmask = pmask;
 	st.hi = hi;                            /* host order */
 	st.lo = lo;
-	bpf_loop(96, v6_probe_one, &st, 0);
+	/* Most /32s hold one or two lengths: probe the longest with a direct
+	 * call, without bpf_loop's helper and indirect callback (each return
+	 * costs, see bw_lookup_v4_long). A static subprogram, verified in its
+	 * caller's context: st->pf stays a map pointer for the verifier. */
+	if (!v6_probe_step(&st) && (st.lens0 | st.lens1))
+		bpf_loop(95, v6_probe_one, &st, 0);
 	return st.cls;
 }
 

@@ -253,7 +253,8 @@ int bw_verdict_put_action(const struct bw_verdict_fds *vf, const struct bw_addr 
 /* The whole filter in one batched read. */
 static int read_words(int fd, __u64 *words)
 {
-	__u32 *keys = malloc(BW_VF_WORDS * sizeof(*keys)), out, count = BW_VF_WORDS;
+	/* calloc: valgrind does not know the batch command's writes. */
+	__u32 *keys = calloc(BW_VF_WORDS, sizeof(*keys)), out = 0, count = BW_VF_WORDS;
 	int rc;
 
 	if (!keys)
