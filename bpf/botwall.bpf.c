@@ -296,6 +296,21 @@ static __always_inline void count(__u32 id, __u64 bytes)
 	}
 }
 
+/* Most sources have no verdict: a clear presence bit proves it without the
+ * hash lookup. Until the daemon has rebuilt the filter, every source may. */
+static __always_inline int verdict_may_exist(const struct bw_config *cfg, const struct bw_addr *a)
+{
+	__u32 vb, w;
+	__u64 *vw;
+
+	if (!(cfg->flags & BW_CFG_F_VFILTER))
+		return 1;
+	vb = bw_vf_bit(a);
+	w = vb >> BW_VF_WORD_BITS;
+	vw = bpf_map_lookup_elem(&bw_vfilter, &w);
+	return vw && (*vw >> (vb & 63)) & 1;
+}
+
 static __always_inline void v4_mapped(struct bw_addr *a, __be32 ip)
 {
 	__builtin_memset(a->b, 0, 10);
@@ -517,8 +532,9 @@ static __always_inline __u32 v6p_find(void *pf, __u64 hi, __u64 lo, __u32 len, _
 	return (__u32)(c->flags & BW_HS_OVERFLOW);
 }
 
-/* One probe: the longest length still set in the bucket's bitmap. BPF has
- * no clz; a 6-step binary search finds the top bit. Returns 1 to stop. */
+/* One step of a binary search for the top set bit (BPF has no clz),
+ * without branches, so the verifier walks one path, not one per bit:
+ * with x < 2^2K, ((x >> K) + 2^K - 1) >> K is 1 iff x >= 2^K. */
 #define STEP_TOP_BIT(x, bit, k)                                                    \
 	do {                                                                       \
 		__u64 s_ = (((x) >> (k)) + ((1ull << (k)) - 1)) >> (k);           \
@@ -526,6 +542,8 @@ static __always_inline __u32 v6p_find(void *pf, __u64 hi, __u64 lo, __u32 len, _
 		(bit) += (__u32)(s_ * (k));                                        \
 	} while (0)
 
+/* One probe: the longest length still set in the bucket's bitmap.
+ * Returns 1 to stop. */
 static __attribute__((noinline)) long v6_probe_step(struct v6_probe *st)
 {
 	__u64 x, h = st->hi, l = 0;
@@ -534,8 +552,6 @@ static __attribute__((noinline)) long v6_probe_step(struct v6_probe *st)
 	if (!(st->lens0 | st->lens1))
 		return 1;
 	x = st->lens1 ? st->lens1 : st->lens0;
-	/* Without branches, so the verifier walks one path, not one per bit:
-	 * with x < 2^2K, ((x >> K) + 2^K - 1) >> K is 1 iff x >= 2^K. */
 	STEP_TOP_BIT(x, bit, 32);
 	STEP_TOP_BIT(x, bit, 16);
 	STEP_TOP_BIT(x, bit, 8);
@@ -1412,21 +1428,10 @@ int botwall_xdp(struct xdp_md *ctx)
 		}
 	}
 
-	/* Most sources have no verdict: a clear presence bit proves it
-	 * without the hash lookup. */
-	v = NULL;
 	cfg = bpf_map_lookup_elem(&bw_config, &zero);
 	if (!cfg)
 		return XDP_PASS;
-	if (cfg->flags & BW_CFG_F_VFILTER) {
-		__u32 vb = bw_vf_bit(&p.saddr), w = vb >> BW_VF_WORD_BITS;
-		__u64 *vw = bpf_map_lookup_elem(&bw_vfilter, &w);
-
-		if (vw && (*vw >> (vb & 63)) & 1)
-			v = bpf_map_lookup_elem(&bw_verdicts, &p.saddr);
-	} else {
-		v = bpf_map_lookup_elem(&bw_verdicts, &p.saddr);
-	}
+	v = verdict_may_exist(cfg, &p.saddr) ? bpf_map_lookup_elem(&bw_verdicts, &p.saddr) : NULL;
 	if (v && v->action != BW_ACT_NONE) {
 		now = bpf_ktime_get_boot_ns();
 		if (v->expires_ns && v->expires_ns <= now) {

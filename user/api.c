@@ -514,11 +514,13 @@ static enum MHD_Result serve_admin(struct bw_api *api, struct MHD_Connection *c,
 			return send_error(c, MHD_HTTP_CONFLICT, "ip: address is on the allowlist");
 		}
 		struct bw_verdict_fds vf = { api->cfg.verdicts_fd, api->cfg.vfilter_fd };
-		int lock = api->cfg.pin_dir ? bw_map_lock(api->cfg.pin_dir, 1000, err, sizeof(err)) : -1;
-		int rc = api->cfg.pin_dir && lock < 0 ? -1 :
-			 bw_verdict_put_action(&vf, &a, (unsigned int)t, BW_ACT_DROP, 0, BW_VR_MANUAL,
-					       100, BW_FLAG__MAX);
+		int lock = -1, rc = -1;
 
+		if (api->cfg.pin_dir)
+			lock = bw_map_lock(api->cfg.pin_dir, 1000, err, sizeof(err));
+		if (!api->cfg.pin_dir || lock >= 0)
+			rc = bw_verdict_put_action(&vf, &a, (unsigned int)t, BW_ACT_DROP, 0,
+						   BW_VR_MANUAL, 100, BW_FLAG__MAX);
 		bw_unlock(lock);
 		if (rc) {
 			cJSON_Delete(in);

@@ -890,7 +890,7 @@ static int on_sample(void *ctx, void *data, size_t len)
 		struct bw_verdict_fds vf = bw_verdict_fds_of(&d->maps);
 		char err[256];
 		int lock = bw_map_lock(d->cfg.pin_dir, VERDICT_LOCK_WAIT_MS, err, sizeof(err));
-		int rc = -1;
+		int rc;
 
 		if (lock < 0) {
 			bw_err("block %s: verdict not written: %s (the next sample of it tries again)",
