@@ -518,6 +518,18 @@ struct v6_probe {
 	__u32 cls;
 };
 
+/* The address (two host-order halves) cut to len bits, 33 <= len <= 128. */
+static __always_inline void v6_cut(__u64 hi, __u64 lo, __u32 len, __u64 *h, __u64 *l)
+{
+	if (len <= 64) {
+		*h = hi & (~0ull << ((64 - len) & 63));
+		*l = 0;
+	} else {
+		*h = hi;
+		*l = lo & (~0ull << ((128 - len) & 63));
+	}
+}
+
 /* Searches one prefix cell: class << 2 if found, else its overflow bit. */
 static __always_inline __u32 v6p_find(void *pf, __u64 hi, __u64 lo, __u32 len, __u32 idx)
 {
@@ -546,7 +558,7 @@ static __always_inline __u32 v6p_find(void *pf, __u64 hi, __u64 lo, __u32 len, _
  * Returns 1 to stop. */
 static __attribute__((noinline)) long v6_probe_step(struct v6_probe *st)
 {
-	__u64 x, h = st->hi, l = 0;
+	__u64 x, h, l;
 	__u32 bit = 0, len, c;
 
 	if (!(st->lens0 | st->lens1))
@@ -568,10 +580,7 @@ static __attribute__((noinline)) long v6_probe_step(struct v6_probe *st)
 	len = 33 + bit;
 	if (len > 128)
 		return 1;
-	if (len <= 64)
-		h = st->hi & (~0ull << (64 - len));
-	else
-		l = st->lo & (~0ull << (128 - len));
+	v6_cut(st->hi, st->lo, len, &h, &l);
 	c = v6p_find(st->pf, h, l, len, BW_V6P_HASH(h, l, len, BW_V6_K1) & st->pmask);
 	if (c == BW_HS_OVERFLOW)
 		c = v6p_find(st->pf, h, l, len, BW_V6P_HASH(h, l, len, BW_V6_K2) & st->pmask);
@@ -587,61 +596,88 @@ static long v6_probe_one(__u32 idx, void *arg)
 	return v6_probe_step(arg);
 }
 
-/* Searches one /32 bucket cell; *ovf gets its overflow bit on a miss. */
-static __always_inline struct bw_v6_bucket *v6b_find(void *bk, __u32 top, __u32 idx, __u32 *ovf)
+/* A /32 with several longer prefixes: the lengths in its bitmap are probed
+ * in bw_v6pfx, longest first (each stored class already includes every
+ * covering prefix, so the first hit is the complete answer). Returns that
+ * class, or 0: none matched, the bucket's own class stands. gen_pmask is
+ * gen << 31 | the cell mask (five arguments at most). */
+__attribute__((noinline)) __u32 bw_lookup_v6_long(__u32 gen_pmask, __u64 hi, __u64 lo,
+						  __u64 lens0, __u64 lens1)
 {
-	struct bw_v6b_cell *c = bpf_map_lookup_elem(bk, &idx);
+	__u32 gen = gen_pmask >> 31;
+	struct v6_probe st;
 
-	if (!c)
-		return NULL;
+	st.pf = bpf_map_lookup_elem(&bw_v6pfx, &gen);
+	if (!st.pf)
+		return 0;
+	st.pmask = gen_pmask & 0x7fffffffu;
+	st.hi = hi;                            /* host order */
+	st.lo = lo;
+	st.lens0 = lens0;
+	st.lens1 = lens1;
+	st.cls = 0;
+	/* Most such /32s hold two or three lengths: probe the longest with a
+	 * direct call, without bpf_loop's helper and indirect callback (each
+	 * return costs, see bw_lookup_v4_long). A static subprogram, verified
+	 * in its caller's context: st->pf stays a map pointer for the verifier. */
+	if (!v6_probe_step(&st) && (st.lens0 | st.lens1))
+		bpf_loop(95, v6_probe_one, &st, 0);
+	return st.cls;
+}
+
+/* The bucket of this /32 in one cell, if there. */
+static __always_inline struct bw_v6_bucket *v6b_match(struct bw_v6b_cell *c, __u32 top)
+{
 	if (c->s[0].used && c->s[0].top == top)
 		return &c->s[0];
 	if (c->s[1].used && c->s[1].top == top)
 		return &c->s[1];
-	*ovf = (__u32)(c->flags & BW_HS_OVERFLOW);
 	return NULL;
 }
 
-/* IPv6 (address as two host-order halves): the /32 bucket says which longer
- * lengths exist under it; those are probed longest first (the stored class
- * already includes every covering prefix, so the first hit is the complete
- * answer). */
-__attribute__((noinline)) __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo, __u32 bmask,
-					     __u32 pmask)
+/* IPv6 (address as two host-order halves): the /32 bucket, and in it either
+ * the only longer prefix under that /32 (one cache line for the whole
+ * lookup) or the bitmap bw_lookup_v6_long probes. Inline, like the tbl24
+ * part of bw_lookup_v4: most lookups end here without a call. */
+static __always_inline __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo, __u32 bmask,
+					  __u32 pmask)
 {
+	__u32 top = (__u32)(hi >> 32), idx, len, c;
 	struct bw_v6_bucket *b;
-	struct v6_probe st;
-	__u32 top, ovf = 0;
+	struct bw_v6b_cell *bc;
+	__u64 h, l;
 	void *bk;
 
 	gen &= 1;
 	bk = bpf_map_lookup_elem(&bw_v6bkt, &gen);
 	if (!bk)
 		return 0;
-	top = (__u32)(hi >> 32);
-	b = v6b_find(bk, top, BW_HOST_HASH(top, BW_HOST_K1) & bmask, &ovf);
-	if (!b && ovf)
-		b = v6b_find(bk, top, BW_HOST_HASH(top, BW_HOST_K2) & bmask, &ovf);
+	/* One key slot for both cells: this frame is near its 512 bytes. */
+	idx = BW_HOST_HASH(top, BW_HOST_K1) & bmask;
+	bc = bpf_map_lookup_elem(bk, &idx);
+	if (!bc)
+		return 0;
+	b = v6b_match(bc, top);
+	if (!b && (bc->flags & BW_HS_OVERFLOW)) {
+		idx = BW_HOST_HASH(top, BW_HOST_K2) & bmask;
+		bc = bpf_map_lookup_elem(bk, &idx);
+		if (!bc)
+			return 0;
+		b = v6b_match(bc, top);
+	}
 	if (!b)
 		return 0;
-	st.cls = b->cls & BW_T24_INDEX;
-	st.lens0 = b->lens[0];
-	st.lens1 = b->lens[1];
-	if (!(st.lens0 | st.lens1))
-		return st.cls;
-	st.pf = bpf_map_lookup_elem(&bw_v6pfx, &gen);
-	if (!st.pf)
-		return st.cls;
-	st.pmask = pmask;
-	st.hi = hi;                            /* host order */
-	st.lo = lo;
-	/* Most /32s hold one or two lengths: probe the longest with a direct
-	 * call, without bpf_loop's helper and indirect callback (each return
-	 * costs, see bw_lookup_v4_long). A static subprogram, verified in its
-	 * caller's context: st->pf stays a map pointer for the verifier. */
-	if (!v6_probe_step(&st) && (st.lens0 | st.lens1))
-		bpf_loop(95, v6_probe_one, &st, 0);
-	return st.cls;
+	len = b->one_len;
+	if (len) {
+		v6_cut(hi, lo, len, &h, &l);
+		if ((__u32)h == b->one.mid && l == b->one.lo)
+			return b->one.cls & BW_T24_INDEX;
+		return b->cls & BW_T24_INDEX;
+	}
+	if (!(b->lens[0] | b->lens[1]))
+		return b->cls & BW_T24_INDEX;
+	c = bw_lookup_v6_long(gen << 31 | (pmask & 0x7fffffffu), hi, lo, b->lens[0], b->lens[1]);
+	return c ? c : b->cls & BW_T24_INDEX;
 }
 
 /* Per-list hit (and drop) counters for every list in the mask. */
@@ -729,8 +765,10 @@ __attribute__((noinline)) int bw_send_rst(struct xdp_md *ctx, __u32 l3, __u32 l4
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 seq, ack, plen, thlen, sum;
-	struct { struct iphdr ip; struct tcphdr th; } h4;
-	struct { struct ipv6hdr ip; struct tcphdr th; } h6;
+	union {                 /* one family per packet: one stack area */
+		struct { struct iphdr ip; struct tcphdr th; } v4;
+		struct { struct ipv6hdr ip; struct tcphdr th; } v6;
+	} h;
 	struct tcphdr *th, *rst;
 	__u16 proto_len[2];
 	__u8 flags, mac[ETH_ALEN];
@@ -748,17 +786,17 @@ __attribute__((noinline)) int bw_send_rst(struct xdp_md *ctx, __u32 l3, __u32 l4
 	/* Both header stacks are read from the packet into the stack here;
 	 * everything is then computed on the copies. */
 	if (family == 4) {
-		if (l3p + sizeof(h4) > data_end)
+		if (l3p + sizeof(h.v4) > data_end)
 			return XDP_DROP;
-		__builtin_memcpy(&h4, l3p, sizeof(h4));
-		th = &h4.th;
-		rst = &h4.th;
+		__builtin_memcpy(&h.v4, l3p, sizeof(h.v4));
+		th = &h.v4.th;
+		rst = &h.v4.th;
 	} else {
-		if (l3p + sizeof(h6) > data_end)
+		if (l3p + sizeof(h.v6) > data_end)
 			return XDP_DROP;
-		__builtin_memcpy(&h6, l3p, sizeof(h6));
-		th = &h6.th;
-		rst = &h6.th;
+		__builtin_memcpy(&h.v6, l3p, sizeof(h.v6));
+		th = &h.v6.th;
+		rst = &h.v6.th;
 	}
 	thlen = th->doff * 4;
 	if (thlen < sizeof(*th) || thlen > l3_payload)
@@ -787,28 +825,28 @@ __attribute__((noinline)) int bw_send_rst(struct xdp_md *ctx, __u32 l3, __u32 l4
 	proto_len[0] = bpf_htons(IPPROTO_TCP);
 	proto_len[1] = bpf_htons(sizeof(*rst));
 	if (family == 4) {
-		__be32 a = h4.ip.saddr;
+		__be32 a = h.v4.ip.saddr;
 
-		h4.ip.saddr = h4.ip.daddr;
-		h4.ip.daddr = a;
-		h4.ip.tos = 0;
-		h4.ip.tot_len = bpf_htons(sizeof(h4));
-		h4.ip.id = 0;
-		h4.ip.frag_off = bpf_htons(0x4000);  /* DF */
-		h4.ip.ttl = 64;
-		h4.ip.protocol = IPPROTO_TCP;
-		h4.ip.check = 0;
-		h4.ip.check = csum_fold(csum_words((__u16 *)&h4.ip, 10, 0));
-		sum = csum_words((__u16 *)&h4.ip.saddr, 4, 0);
+		h.v4.ip.saddr = h.v4.ip.daddr;
+		h.v4.ip.daddr = a;
+		h.v4.ip.tos = 0;
+		h.v4.ip.tot_len = bpf_htons(sizeof(h.v4));
+		h.v4.ip.id = 0;
+		h.v4.ip.frag_off = bpf_htons(0x4000);  /* DF */
+		h.v4.ip.ttl = 64;
+		h.v4.ip.protocol = IPPROTO_TCP;
+		h.v4.ip.check = 0;
+		h.v4.ip.check = csum_fold(csum_words((__u16 *)&h.v4.ip, 10, 0));
+		sum = csum_words((__u16 *)&h.v4.ip.saddr, 4, 0);
 	} else {
-		struct in6_addr a = h6.ip.saddr;
+		struct in6_addr a = h.v6.ip.saddr;
 
-		h6.ip.saddr = h6.ip.daddr;
-		h6.ip.daddr = a;
-		h6.ip.payload_len = bpf_htons(sizeof(h6.th));
-		h6.ip.nexthdr = IPPROTO_TCP;
-		h6.ip.hop_limit = 64;
-		sum = csum_words((__u16 *)&h6.ip.saddr, 16, 0);
+		h.v6.ip.saddr = h.v6.ip.daddr;
+		h.v6.ip.daddr = a;
+		h.v6.ip.payload_len = bpf_htons(sizeof(h.v6.th));
+		h.v6.ip.nexthdr = IPPROTO_TCP;
+		h.v6.ip.hop_limit = 64;
+		sum = csum_words((__u16 *)&h.v6.ip.saddr, 16, 0);
 	}
 	sum = csum_words(proto_len, 2, sum);
 	sum = csum_words((__u16 *)rst, 10, sum);
@@ -834,13 +872,13 @@ __attribute__((noinline)) int bw_send_rst(struct xdp_md *ctx, __u32 l3, __u32 l4
 	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
 	l3p = data + l3;
 	if (family == 4) {
-		if (l3p + sizeof(h4) > data_end)
+		if (l3p + sizeof(h.v4) > data_end)
 			return XDP_DROP;
-		__builtin_memcpy(l3p, &h4, sizeof(h4));
+		__builtin_memcpy(l3p, &h.v4, sizeof(h.v4));
 	} else {
-		if (l3p + sizeof(h6) > data_end)
+		if (l3p + sizeof(h.v6) > data_end)
 			return XDP_DROP;
-		__builtin_memcpy(l3p, &h6, sizeof(h6));
+		__builtin_memcpy(l3p, &h.v6, sizeof(h.v6));
 	}
 	return XDP_TX;
 }

@@ -431,9 +431,10 @@ struct bw_daemon_state {
  * ~80 of a kernel hash element. A class (bw_lclass[gen * BW_CLASS_MAX + c]) is a mask of
  * lists plus the strongest action, precomputed in userspace.
  * IPv6: bw_v6bkt[gen] maps the top 32 bits to a bucket with the class of the
- * best prefix <= /32 and a bitmap of the longer lengths present under it;
- * bw_v6pfx[gen] holds those longer prefixes, probed longest first. Both are
- * the same kind of two-choice bucketized hash in an array as bw_v4host.
+ * best prefix <= /32 and either the only longer prefix under it or a bitmap
+ * of the longer lengths present; bw_v6pfx[gen] holds the prefixes of the
+ * bitmap buckets, probed longest first. Both are the same kind of two-choice
+ * bucketized hash in an array as bw_v4host.
  */
 #define BW_MAP_LSTATE   "bw_lstate"   /* array[1]: active generation     */
 #define BW_MAP_LCLASS   "bw_lclass"   /* array: classes of both gens     */
@@ -535,14 +536,28 @@ struct bw_t8_group {
 	__u16 e[256];
 };
 
-/* IPv6 /32 bucket: the class of the best prefix <= /32 covering it and a
- * bitmap of the longer lengths present under it. Two per 64-byte cell. */
+/* IPv6 /32 bucket: the class of the best prefix <= /32 covering it and
+ * what lies under it. A /32 with exactly one longer prefix (the common case:
+ * one listed /48, /64 or /128 in a provider's /32) keeps that prefix here,
+ * so its lookup reads this one cache line; one with several keeps a bitmap
+ * of their lengths, probed in bw_v6pfx. Two per 64-byte cell. */
+struct bw_v6_one {           /* the only prefix > /32 under this /32      */
+	__u64 lo;            /* address bits 64-127, masked, host order     */
+	__u32 mid;           /* address bits 32-63, masked, host order      */
+	__u16 cls;           /* its class (covering prefixes included)      */
+	__u16 pad;
+};
+
 struct bw_v6_bucket {
 	__u32 top;           /* address bits 0-31, host order               */
 	__u16 cls;           /* class of the best prefix <= /32, or 0       */
 	__u8 used;
-	__u8 pad;
-	__u64 lens[2];       /* bit i: prefixes of length 33 + i exist here */
+	__u8 one_len;        /* 33..128: `one` holds the only longer prefix;
+	                      * 0: `lens` says which lengths bw_v6pfx holds */
+	union {
+		__u64 lens[2];   /* bit i: prefixes of length 33 + i exist  */
+		struct bw_v6_one one;
+	};
 };
 
 struct bw_v6b_cell {
@@ -599,6 +614,7 @@ _Static_assert(sizeof(struct bw_list_info) == 56, "bw_list_info");
 _Static_assert(sizeof(struct bw_list_counter) == 16, "bw_list_counter");
 _Static_assert(sizeof(struct bw_t24_chunk) == 32, "bw_t24_chunk");
 _Static_assert(sizeof(struct bw_t8_group) == 512, "bw_t8_group");
+_Static_assert(sizeof(struct bw_v6_one) == 16, "bw_v6_one");
 _Static_assert(sizeof(struct bw_v6_bucket) == 24, "bw_v6_bucket");
 _Static_assert(sizeof(struct bw_v6b_cell) == 64, "bw_v6b_cell: one cache line");
 _Static_assert(sizeof(struct bw_v6_pslot) == 24, "bw_v6_pslot");

@@ -166,6 +166,22 @@ static int ent6_cmp(const void *a, const void *b)
 	return memcmp(x->k.addr, y->k.addr, 16);
 }
 
+/* Address bits 0-31 of an IPv6 key (its /32 bucket), host order. */
+static __u32 top_of(const struct v6key *k)
+{
+	return (__u32)k->addr[0] << 24 | (__u32)k->addr[1] << 16 | (__u32)k->addr[2] << 8 | k->addr[3];
+}
+
+/* The key's address as two host-order halves, as the datapath reads it. */
+static void halves(const struct v6key *k, __u64 *hi, __u64 *lo)
+{
+	*hi = *lo = 0;
+	for (int x = 0; x < 8; x++) {
+		*hi = *hi << 8 | k->addr[x];
+		*lo = *lo << 8 | k->addr[8 + x];
+	}
+}
+
 static void mask_addr(__u8 *a, unsigned int len)
 {
 	for (unsigned int i = 0; i < 16; i++) {
@@ -185,6 +201,8 @@ struct bkt {
 	bool used;
 	__u64 mask;
 	__u64 lens[2];
+	size_t nlong;  /* prefixes > /32 under this /32 ... */
+	size_t one;    /* ... and the index of the last one seen */
 };
 
 struct bkt_tab {
@@ -288,7 +306,8 @@ struct build {
 	size_t nbkts;
 	struct bw_v6b_cell *bcells;  /* ... placed in cells */
 	size_t nbcells;
-	struct bw_v6_pslot *pslots;  /* v6 /33-/128 ... */
+	size_t nv6_one;              /* buckets holding their only long prefix */
+	struct bw_v6_pslot *pslots;  /* v6 /33-/128 of the other buckets ... */
 	size_t npfx;
 	struct bw_v6p_cell *pcells;  /* ... placed in cells */
 	size_t npcells;
@@ -670,8 +689,7 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 	if (pfx_build(&pt, e, n))
 		FAIL("out of memory (ipv6)");
 	for (i = 0; i < n; i++) {
-		__u32 top = (__u32)e[i].k.addr[0] << 24 | (__u32)e[i].k.addr[1] << 16 |
-			    (__u32)e[i].k.addr[2] << 8 | e[i].k.addr[3];
+		__u32 top = top_of(&e[i].k);
 		struct bkt *bk;
 
 		if (e[i].k.len <= 32) {
@@ -706,38 +724,53 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 				e[i].mask |= c->mask;
 		}
 		bk->lens[(e[i].k.len - 33) / 64] |= 1ull << ((e[i].k.len - 33) % 64);
+		bk->nlong++;
+		bk->one = i;
 		pfx_insert(&pt, i);
-		b->npfx++;
 	}
+	/* Only the prefixes of /32s with several go to the prefix table; a
+	 * lone one is kept inside its bucket (struct bw_v6_one). */
+	for (i = 0; i < n; i++)
+		if (e[i].k.len > 32 && bkt_get(&bt, top_of(&e[i].k), false)->nlong > 1)
+			b->npfx++;
 	b->pslots = calloc(b->npfx + 1, sizeof(*b->pslots));
 	b->bvals = calloc(bt.n + 1, sizeof(*b->bvals));
 	if (!b->pslots || !b->bvals)
 		FAIL("out of memory (ipv6)");
 	for (i = 0, k = 0; i < n; i++) {
 		struct bw_v6_pslot *ps = &b->pslots[k];
-		__u64 hi = 0, lo = 0;
 
-		if (e[i].k.len <= 32)
+		if (e[i].k.len <= 32 || bkt_get(&bt, top_of(&e[i].k), false)->nlong < 2)
 			continue;
-		for (int x = 0; x < 8; x++) {
-			hi = hi << 8 | e[i].k.addr[x];
-			lo = lo << 8 | e[i].k.addr[8 + x];
-		}
-		ps->hi = hi;
-		ps->lo = lo;
+		halves(&e[i].k, &ps->hi, &ps->lo);
 		ps->len = (__u8)e[i].k.len;
 		ps->used = 1;
 		ps->cls = class_of(b->cls, e[i].mask);
 		k++;
 	}
 	for (i = 0, k = 0; i < bt.cap; i++) {
-		if (!bt.e[i].used)
+		const struct bkt *bk = &bt.e[i];
+		struct bw_v6_bucket *bv;
+
+		if (!bk->used)
 			continue;
-		b->bvals[k].top = bt.e[i].top;
-		b->bvals[k].used = 1;
-		b->bvals[k].cls = class_of(b->cls, bt.e[i].mask);
-		b->bvals[k].lens[0] = bt.e[i].lens[0];
-		b->bvals[k++].lens[1] = bt.e[i].lens[1];
+		bv = &b->bvals[k++];
+		bv->top = bk->top;
+		bv->used = 1;
+		bv->cls = class_of(b->cls, bk->mask);
+		if (bk->nlong == 1) {
+			const struct ent6 *o = &e[bk->one];
+			__u64 hi;
+
+			halves(&o->k, &hi, &bv->one.lo);
+			bv->one.mid = (__u32)hi;
+			bv->one.cls = class_of(b->cls, o->mask);
+			bv->one_len = (__u8)o->k.len;
+			b->nv6_one++;
+		} else {
+			bv->lens[0] = bk->lens[0];
+			bv->lens[1] = bk->lens[1];
+		}
 	}
 	b->nbkts = k;
 	if (b->cls->full)
@@ -1032,6 +1065,7 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 	st->t8_groups = b.ngroups;
 	st->v6_buckets = b.nbkts;
 	st->v6_long = b.npfx;
+	st->v6_one = b.nv6_one;
 	st->classes = b.cls->n;
 	st->gen = gen;
 	st->write_ms = now_ms() - t1;

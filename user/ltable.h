@@ -32,7 +32,8 @@ struct bw_list_def {
 
 struct bw_ltable_stats {
 	size_t v4_prefixes, v4_hosts, t8_groups;
-	size_t v6_prefixes, v6_buckets, v6_long;
+	size_t v6_prefixes, v6_buckets, v6_long;  /* v6_long: in the prefix table */
+	size_t v6_one;       /* buckets holding their only prefix > /32 */
 	size_t classes;
 	size_t map_bytes;               /* value+key bytes of the new generation */
 	double build_ms, write_ms;

@@ -143,16 +143,18 @@ static struct bw_list_def defs[4];
 static void fixed_lists(void)
 {
 	static const char *drop[] = { "198.51.100.0/24", "203.0.113.128/25", "203.0.113.9",
-				      "2001:db8:bad::/48", "2001:db8::66", "2001:dc0::/28" };
+				      "2001:db8:bad::/48", "2001:db8::66", "2001:dc0::/28",
+				      "2001:de9:7::/48" };
 	static const char *tor[] = { "198.51.100.7", "203.0.113.130/31", "203.0.113.200",
-				     "2001:db8:bad:1::/64", "2001:db8:5::1" };
+				     "2001:db8:bad:1::/64", "2001:db8:5::1", "2001:dea::1:2" };
 	static const char *good[] = { "192.0.2.0/28", "2001:db8:600d::/48" };
-	static const char *host[] = { "192.0.2.0/24", "203.0.113.0/24", "2001:db8:5::/48" };
+	static const char *host[] = { "192.0.2.0/24", "203.0.113.0/24", "2001:db8:5::/48",
+				      "2001:de9::/32" };
 
-	for (size_t i = 0; i < 6; i++) set_add(&s_drop, drop[i]);
-	for (size_t i = 0; i < 5; i++) set_add(&s_tor, tor[i]);
-	for (size_t i = 0; i < 2; i++) set_add(&s_good, good[i]);
-	for (size_t i = 0; i < 3; i++) set_add(&s_host, host[i]);
+	for (size_t i = 0; i < sizeof(drop) / sizeof(*drop); i++) set_add(&s_drop, drop[i]);
+	for (size_t i = 0; i < sizeof(tor) / sizeof(*tor); i++) set_add(&s_tor, tor[i]);
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) set_add(&s_good, good[i]);
+	for (size_t i = 0; i < sizeof(host) / sizeof(*host); i++) set_add(&s_host, host[i]);
 	defs[0] = (struct bw_list_def){ .id = 0, .name = "spamhaus", .category = BW_LCAT_BLOCKLIST,
 					.action = BW_LACT_DROP, .set = &s_drop };
 	defs[1] = (struct bw_list_def){ .id = 1, .name = "tor", .category = BW_LCAT_TOR,
@@ -200,6 +202,14 @@ static void test_table_verdicts_and_masks(void)
 		{ "2001:db8:5::2",         XDP_PASS, 1ull << 63 },
 		{ "2001:db8:6::2",         XDP_PASS, 0 },
 		{ "2001:db9::1",           XDP_PASS, 0 },
+		/* A /32 with a single longer prefix keeps it in its bucket. */
+		{ "2001:de9:7::1",         XDP_DROP, 1ull << 0 | 1ull << 63 },
+		{ "2001:de9:7:ffff::1",    XDP_DROP, 1ull << 0 | 1ull << 63 },
+		{ "2001:de9:6:ffff::1",    XDP_PASS, 1ull << 63 },         /* same /32, outside */
+		{ "2001:de9:8::1",         XDP_PASS, 1ull << 63 },
+		{ "2001:dea::1:2",         XDP_PASS, 1ull << 1 },          /* lone /128 */
+		{ "2001:dea::1:3",         XDP_PASS, 0 },
+		{ "2001:dea:0:1::1:2",     XDP_PASS, 0 },
 	};
 
 	CHECK_EQ(apply(defs, 4), 0);
