@@ -913,15 +913,38 @@ __attribute__((noinline)) int bw_src_stats_update(__u64 a0, __u64 a1, __u64 now)
 	return 0;
 }
 
+/* Packets this CPU has finished so far: the sum of its outcome counters
+ * (BW_CNT_RX is not stored, see botwall_abi.h). Unrolled; the constant
+ * mask test folds away. */
+static __always_inline __u64 cpu_packets(void)
+{
+	__u64 n = 0;
+	__u32 id;
+
+#pragma unroll
+	for (id = 1; id < BW_CNT__MAX; id++) {
+		__u32 key = id;        /* the loop variable must not be address-taken */
+		struct bw_counter *c;
+
+		if (!(BW_CNT_OUTCOMES & 1u << id))
+			continue;
+		c = bpf_map_lookup_elem(&bw_counters, &key);
+		if (c)
+			n += c->packets;
+	}
+	return n;
+}
+
 /*
  * Per-CPU window of the flood guard and the sample budget (bw_config in
  * botwall_abi.h). Called only on the expensive paths, which read the clock
- * anyway; the packet rate comes from this CPU's rx counter, so the cheap
- * path pays nothing for it. Returns 1 while the CPU is over flood_pps.
+ * anyway; the packet count comes from this CPU's outcome counters, so the
+ * cheap path pays nothing for it. Returns 1 while the CPU is over flood_pps.
  */
 static __always_inline int cpu_window(const struct bw_config *cfg, struct bw_cpu_state *cs,
-				      __u64 rx, __u64 now)
+				      __u64 now)
 {
+	__u64 rx = cpu_packets();
 	__u64 elapsed = now - cs->win_start_ns, pkts = rx - cs->win_start_rx;
 	__u64 pps = cfg->flood_pps;
 
@@ -1165,7 +1188,6 @@ static __always_inline int is_http_method(const __u8 m[8])
 struct req_info {
 	struct bw_addr saddr, daddr;
 	__u64 list_mask;
-	__u64 rx;             /* this CPU's rx counter after this packet     */
 	__u32 payload_off, payload_len;
 	__be16 sport, dport;
 	__u8 family, ttl, tcp_flags, list_action;
@@ -1280,7 +1302,7 @@ __attribute__((noinline)) int bw_on_request(struct xdp_md *ctx, struct req_info 
 	if (!cfg || !cs)
 		return 0;
 	now = bpf_ktime_get_boot_ns();
-	if (cpu_window(cfg, cs, ri->rx, now)) {
+	if (cpu_window(cfg, cs, now)) {
 		/* Flood guard: no per-source state, no sample; filtering goes on. */
 		count(BW_CNT_EV_FLOOD_SKIPPED, 0);
 		return 0;
@@ -1312,7 +1334,7 @@ __attribute__((noinline)) int bw_on_request(struct xdp_md *ctx, struct req_info 
 /* A SYN (no ACK) to a watched port: record its traits unless the flood
  * guard is on. Returns 1 if recorded. */
 __attribute__((noinline)) int bw_on_syn(struct xdp_md *ctx, __u32 l3_fam, __u32 l4,
-					__u32 l3_payload, __u64 rx)
+					__u32 l3_payload)
 {
 	struct bw_config *cfg;
 	struct bw_cpu_state *cs;
@@ -1324,7 +1346,7 @@ __attribute__((noinline)) int bw_on_syn(struct xdp_md *ctx, __u32 l3_fam, __u32 
 	if (!cfg || !cs)
 		return 0;
 	now = bpf_ktime_get_boot_ns();
-	if (cpu_window(cfg, cs, rx, now)) {
+	if (cpu_window(cfg, cs, now)) {
 		count(BW_CNT_EV_FLOOD_SKIPPED, 0);
 		return 0;
 	}
@@ -1338,8 +1360,7 @@ __attribute__((noinline)) int bw_on_syn(struct xdp_md *ctx, __u32 l3_fam, __u32 
  * bucket per source, or per /24 or /64 while the flood guard is on so
  * spoofed sources neither get a fresh burst each nor churn the LRU.
  * Returns 1 if the packet may pass. */
-__attribute__((noinline)) int bw_list_rate_ok(__u64 a0, __u64 a1, __u32 family, __u32 rate,
-					      __u64 rx)
+__attribute__((noinline)) int bw_list_rate_ok(__u64 a0, __u64 a1, __u32 family, __u32 rate)
 {
 	struct bw_config *cfg;
 	struct bw_cpu_state *cs;
@@ -1353,7 +1374,7 @@ __attribute__((noinline)) int bw_list_rate_ok(__u64 a0, __u64 a1, __u32 family, 
 	cfg = bpf_map_lookup_elem(&bw_config, &zero);
 	cs = bpf_map_lookup_elem(&bw_cpustate, &zero);
 	if (cfg && cs)
-		flood = cpu_window(cfg, cs, rx, now);
+		flood = cpu_window(cfg, cs, now);
 	if (flood)
 		aggregate_key(&key, &src, (__u8)family);
 	else
@@ -1371,24 +1392,16 @@ int botwall_xdp(struct xdp_md *ctx)
 	__u64 bytes = data_end - data;
 	struct bw_verdict *v;
 	struct bw_config *cfg;
-	struct bw_counter *rxc;
 	struct pkt p = {};
 	struct tcphdr *th;
 	__u32 zero = 0, thlen, payload_off, payload_len, cls = 0;
 	struct bw_list_class *lc = NULL;
 	struct bw_lstate *ls;
-	__u64 list_mask = 0, rx = 0;
+	__u64 list_mask = 0;
 	__u8 list_action = BW_LACT_NONE, monitored = 0;
 	__u8 method[8];
 	__u64 now;
 	int rc;
-
-	/* The rx counter doubles as this CPU's packet clock for the flood guard. */
-	rxc = bpf_map_lookup_elem(&bw_counters, &zero);
-	if (rxc) {
-		rx = ++rxc->packets;
-		rxc->bytes += bytes;
-	}
 
 	rc = parse_l2_l3(data, data_end, &p);
 	if (rc > 0) {
@@ -1449,7 +1462,7 @@ int botwall_xdp(struct xdp_md *ctx)
 
 			__builtin_memcpy(&a0, p.saddr.b, 8);
 			__builtin_memcpy(&a1, &p.saddr.b[8], 8);
-			if (!bw_list_rate_ok(a0, a1, p.family, lc->rate_pps, rx)) {
+			if (!bw_list_rate_ok(a0, a1, p.family, lc->rate_pps)) {
 				bw_count_lists(list_mask, 1);
 				count(BW_CNT_DROP_RATE_LIMIT, bytes);
 				return XDP_DROP;
@@ -1537,7 +1550,7 @@ int botwall_xdp(struct xdp_md *ctx)
 
 	/* A connection opening: keep the sender's SYN traits for its requests. */
 	if ((((__u8 *)th)[13] & 0x12) == 0x02) {
-		bw_on_syn(ctx, p.l3_off | (__u32)p.family << 16, p.l4_off, p.l3_payload, rx);
+		bw_on_syn(ctx, p.l3_off | (__u32)p.family << 16, p.l4_off, p.l3_payload);
 		count(BW_CNT_PASS_TCP, bytes);
 		return XDP_PASS;
 	}
@@ -1557,7 +1570,6 @@ int botwall_xdp(struct xdp_md *ctx)
 		ri.saddr = p.saddr;
 		ri.daddr = p.daddr;
 		ri.list_mask = list_mask;
-		ri.rx = rx;
 		ri.payload_off = payload_off;
 		ri.payload_len = payload_len;
 		ri.sport = th->source;

@@ -98,13 +98,15 @@ struct bw_ratelim {
 };
 
 /*
- * Packet counters. Every packet increments BW_CNT_RX and exactly one
- * "outcome" counter (PASS_* or DROP_*); the EV_* counters count events that
+ * Packet counters. Every packet increments exactly one "outcome" counter
+ * (PASS_* or DROP_*, BW_CNT_OUTCOMES); the EV_* counters count events that
  * happen on the way (sampling, ring buffer full, an expired verdict seen).
- * Keep user/names.c in step with this enum.
+ * BW_CNT_RX, every packet, is the sum of the outcomes: readers
+ * (bw_read_counters) derive it, its map slot stays 0, so a packet costs
+ * one counter update, not two. Keep user/names.c in step with this enum.
  */
 enum bw_counter_id {
-	BW_CNT_RX = 0,
+	BW_CNT_RX = 0,            /* derived: sum of the outcome counters      */
 	/* outcome: pass */
 	BW_CNT_PASS_NON_IP,       /* not IPv4/IPv6 (ARP, LLDP, ...)            */
 	BW_CNT_PASS_MALFORMED,    /* truncated or invalid L2/L3/L4 header      */
@@ -130,6 +132,13 @@ enum bw_counter_id {
 	                           * the sampled share, not new, not monitored) */
 	BW_CNT__MAX,
 };
+
+#define BW_CNT_OUTCOMES                                                          \
+	(1u << BW_CNT_PASS_NON_IP | 1u << BW_CNT_PASS_MALFORMED |                \
+	 1u << BW_CNT_PASS_ALLOWLIST | 1u << BW_CNT_PASS_NON_TCP |               \
+	 1u << BW_CNT_PASS_TCP | 1u << BW_CNT_PASS_HTTP |                        \
+	 1u << BW_CNT_DROP_BLOCKLIST | 1u << BW_CNT_DROP_VERDICT |               \
+	 1u << BW_CNT_DROP_RATE_LIMIT | 1u << BW_CNT_DROP_RESET)
 
 struct bw_counter {
 	__u64 packets;
@@ -217,7 +226,7 @@ static inline __u32 bw_vf_bit(const struct bw_addr *a)
 #define BW_MAP_CPUSTATE "bw_cpustate"  /* per-CPU array[1] */
 struct bw_cpu_state {
 	__u64 win_start_ns;   /* CLOCK_BOOTTIME when the window began         */
-	__u64 win_start_rx;   /* this CPU's rx packet counter at that moment  */
+	__u64 win_start_rx;   /* this CPU's packets (its outcome counters) then */
 	__u32 win_samples;    /* samples taken in the window                  */
 	__u32 flood;          /* 1: the last window was over flood_pps        */
 };
@@ -622,5 +631,6 @@ _Static_assert(sizeof(struct bw_v6p_cell) == 64, "bw_v6p_cell: one cache line");
 _Static_assert(BW_T24_CHUNKS * BW_T24_PER_CHUNK == (1u << 24), "tbl24 covers /24");
 _Static_assert(BW_CLASS_MAX - 1 <= BW_T24_INDEX && BW_T8_GROUPS_MAX - 1 <= BW_T24_INDEX, "t24 index");
 _Static_assert(BW_LACT__MAX <= 8, "list action fits");
+_Static_assert(BW_CNT__MAX <= 32 && !(BW_CNT_OUTCOMES & 1u << BW_CNT_RX), "outcome mask");
 
 #endif /* BOTWALL_ABI_H */

@@ -71,7 +71,8 @@ int bw_read_counters(int fd, struct bw_counter out[BW_CNT__MAX])
 	per = calloc((size_t)ncpu, sizeof(*per));
 	if (!per)
 		return -1;
-	for (__u32 id = 0; id < BW_CNT__MAX; id++) {
+	out[BW_CNT_RX].packets = out[BW_CNT_RX].bytes = 0;
+	for (__u32 id = 1; id < BW_CNT__MAX; id++) {   /* BW_CNT_RX: derived */
 		out[id].packets = out[id].bytes = 0;
 		if (bpf_map_lookup_elem(fd, &id, per)) {
 			free(per);
@@ -80,6 +81,10 @@ int bw_read_counters(int fd, struct bw_counter out[BW_CNT__MAX])
 		for (int c = 0; c < ncpu; c++) {
 			out[id].packets += per[c].packets;
 			out[id].bytes += per[c].bytes;
+		}
+		if (BW_CNT_OUTCOMES & 1u << id) {
+			out[BW_CNT_RX].packets += out[id].packets;
+			out[BW_CNT_RX].bytes += out[id].bytes;
 		}
 	}
 	free(per);

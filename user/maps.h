@@ -19,7 +19,8 @@ struct bw_maps {
 int bw_maps_open(const char *pin_dir, struct bw_maps *m, char *err, size_t errlen);
 void bw_maps_close(struct bw_maps *m);
 
-/* Sums the per-CPU counters into out[BW_CNT__MAX]. */
+/* Sums the per-CPU counters into out[BW_CNT__MAX]; out[BW_CNT_RX] is the
+ * sum of the outcome counters (the datapath does not store it). */
 int bw_read_counters(int fd, struct bw_counter out[BW_CNT__MAX]);
 int bw_read_scorestats(int fd, struct bw_score_stats *out);
 int bw_write_scorestats(int fd, const struct bw_score_stats *in);
