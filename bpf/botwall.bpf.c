@@ -249,6 +249,15 @@ struct {
 	__array(values, struct v6pfx_inner);
 } bw_v6pfx SEC(".maps");
 
+/* Fixed size, so the verifier inlines its lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * BW_V6PBF_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_v6pbf SEC(".maps");
+
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD 0x88A8
 #endif
@@ -516,7 +525,15 @@ struct v6_probe {
 	void *pf;
 	__u32 pmask;
 	__u32 cls;
+	__u32 pbf;      /* first bw_v6pbf word of this gen | BW_V6P_PBF_ON */
+	__u32 pad;
 };
+
+/* bw_lookup_v6_long's first argument: gen, whether the gen's prefix
+ * filter is trusted, and the cell mask (five arguments at most). */
+#define BW_V6P_GEN     0x80000000u
+#define BW_V6P_PBF_ON  0x40000000u
+#define BW_V6P_MASK    0x3fffffffu
 
 /* The address (two host-order halves) cut to len bits, 33 <= len <= 128. */
 static __always_inline void v6_cut(__u64 hi, __u64 lo, __u32 len, __u64 *h, __u64 *l)
@@ -581,6 +598,14 @@ static __attribute__((noinline)) long v6_probe_step(struct v6_probe *st)
 	if (len > 128)
 		return 1;
 	v6_cut(st->hi, st->lo, len, &h, &l);
+	if (st->pbf & BW_V6P_PBF_ON) {
+		__u32 fb = BW_V6PBF_BIT(h, l, len);
+		__u32 w = (st->pbf & BW_V6P_MASK) + (fb >> 6);
+		__u64 *fw = bpf_map_lookup_elem(&bw_v6pbf, &w);
+
+		if (fw && !((*fw >> (fb & 63)) & 1))
+			return 0;              /* no such prefix: next length */
+	}
 	c = v6p_find(st->pf, h, l, len, BW_V6P_HASH(h, l, len, BW_V6_K1) & st->pmask);
 	if (c == BW_HS_OVERFLOW)
 		c = v6p_find(st->pf, h, l, len, BW_V6P_HASH(h, l, len, BW_V6_K2) & st->pmask);
@@ -598,19 +623,21 @@ static long v6_probe_one(__u32 idx, void *arg)
 
 /* A /32 with several longer prefixes: the lengths in its bitmap are probed
  * in bw_v6pfx, longest first (each stored class already includes every
- * covering prefix, so the first hit is the complete answer). Returns that
- * class, or 0: none matched, the bucket's own class stands. gen_pmask is
- * gen << 31 | the cell mask (five arguments at most). */
+ * covering prefix, so the first hit is the complete answer), each behind
+ * the generation's filter bw_v6pbf when it is trusted. Returns that class,
+ * or 0: none matched, the bucket's own class stands. */
 __attribute__((noinline)) __u32 bw_lookup_v6_long(__u32 gen_pmask, __u64 hi, __u64 lo,
 						  __u64 lens0, __u64 lens1)
 {
-	__u32 gen = gen_pmask >> 31;
+	__u32 gen = !!(gen_pmask & BW_V6P_GEN);
 	struct v6_probe st;
 
 	st.pf = bpf_map_lookup_elem(&bw_v6pfx, &gen);
 	if (!st.pf)
 		return 0;
-	st.pmask = gen_pmask & 0x7fffffffu;
+	st.pmask = gen_pmask & BW_V6P_MASK;
+	st.pbf = gen * BW_V6PBF_WORDS | (gen_pmask & BW_V6P_PBF_ON);
+	st.pad = 0;
 	st.hi = hi;                            /* host order */
 	st.lo = lo;
 	st.lens0 = lens0;
@@ -640,7 +667,7 @@ static __always_inline struct bw_v6_bucket *v6b_match(struct bw_v6b_cell *c, __u
  * lookup) or the bitmap bw_lookup_v6_long probes. Inline, like the tbl24
  * part of bw_lookup_v4: most lookups end here without a call. */
 static __always_inline __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo, __u32 bmask,
-					  __u32 pmask)
+					  __u32 pmask, __u32 ls_flags)
 {
 	__u32 top = (__u32)(hi >> 32), idx, len, c;
 	struct bw_v6_bucket *b;
@@ -676,7 +703,9 @@ static __always_inline __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo, __u32 b
 	}
 	if (!(b->lens[0] | b->lens[1]))
 		return b->cls & BW_T24_INDEX;
-	c = bw_lookup_v6_long(gen << 31 | (pmask & 0x7fffffffu), hi, lo, b->lens[0], b->lens[1]);
+	c = bw_lookup_v6_long((gen ? BW_V6P_GEN : 0) |
+			      (ls_flags & (BW_LS_F_V6PBF0 << gen) ? BW_V6P_PBF_ON : 0) |
+			      (pmask & BW_V6P_MASK), hi, lo, b->lens[0], b->lens[1]);
 	return c ? c : b->cls & BW_T24_INDEX;
 }
 
@@ -1446,7 +1475,7 @@ int botwall_xdp(struct xdp_md *ctx)
 			__builtin_memcpy(&hi, p.saddr.b, 8);
 			__builtin_memcpy(&lo, &p.saddr.b[8], 8);
 			cls = bw_lookup_v6(gen, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo),
-					   ls->v6b_mask[gen], ls->v6p_mask[gen]);
+					   ls->v6b_mask[gen], ls->v6p_mask[gen], ls->flags);
 		}
 		if (cls) {
 			cls = (cls & BW_T24_INDEX) + gen * BW_CLASS_MAX;

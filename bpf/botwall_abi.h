@@ -454,6 +454,7 @@ struct bw_daemon_state {
 #define BW_MAP_V4HOST   "bw_v4host"   /* array of maps[2]: /32 buckets   */
 #define BW_MAP_V6BKT    "bw_v6bkt"    /* array of maps[2]: /32 buckets   */
 #define BW_MAP_V6PFX    "bw_v6pfx"    /* array of maps[2]: /33-/128 hash */
+#define BW_MAP_V6PBF    "bw_v6pbf"    /* array: per gen, filter of bw_v6pfx */
 
 #define BW_LISTS_MAX      64       /* one bit each in a u64 mask          */
 #define BW_LIST_NAME_MAX  32
@@ -510,6 +511,7 @@ struct bw_host_bucket {
 	__u64 s[BW_HOST_SLOTS];
 };
 #define BW_LS_F_MANUAL 0x1u  /* bw_allow/bw_block may hold entries: probe them */
+#define BW_LS_F_V6PBF0 0x2u  /* gen 0's half of bw_v6pbf is complete (gen 1: << 1) */
 
 struct bw_list_class {
 	__u64 mask;          /* bit i: list id i matched                    */
@@ -598,6 +600,17 @@ struct bw_v6p_cell {
 #define BW_V6P_FOLD(x) ((x) ^ ((x) >> 32))
 #define BW_V6P_HASH(hi, lo, len, k) \
 	((__u32)((BW_V6P_FOLD((hi) ^ ((lo) * 0x9E3779B97F4A7C15ull) ^ (__u64)(len)) * (k)) >> 32))
+
+/* A one-hash Bloom filter of the bw_v6pfx keys, one half per generation
+ * (2^23 bits = 1 MiB each, a plain array, so its lookup is inlined and
+ * its words stay in cache): a clear bit proves "no such prefix", so a
+ * probe of a length present under the /32 but not covering this address
+ * costs a cache hit instead of a miss in the prefix table. Written by
+ * bw_ltable_apply before the flip; trusted only with BW_LS_F_V6PBF0 << gen.
+ * Hashed with K2's top bits, independent of the K1 cell index. */
+#define BW_V6PBF_BITS_LOG 23
+#define BW_V6PBF_WORDS    (1u << (BW_V6PBF_BITS_LOG - 6))   /* per generation */
+#define BW_V6PBF_BIT(hi, lo, len) (BW_V6P_HASH(hi, lo, len, BW_V6_K2) >> (32 - BW_V6PBF_BITS_LOG))
 
 _Static_assert(sizeof(struct bw_addr) == 16, "bw_addr");
 _Static_assert(sizeof(struct bw_lpm_key) == 20, "bw_lpm_key");

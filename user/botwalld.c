@@ -425,7 +425,7 @@ static int load_table(struct daemon *d, const struct bw_settings *cfg, struct bw
 	struct bw_ltable_fds fds = {
 		.lstate = d->maps.lstate, .lclass = d->maps.lclass, .lists = d->maps.lists,
 		.v4t24 = d->maps.v4t24, .v4t8 = d->maps.v4t8, .v4host = d->maps.v4host,
-		.v6bkt = d->maps.v6bkt, .v6pfx = d->maps.v6pfx,
+		.v6bkt = d->maps.v6bkt, .v6pfx = d->maps.v6pfx, .v6pbf = d->maps.v6pbf,
 	};
 	struct bw_ltable_stats st;
 	char err[512];
@@ -1199,6 +1199,7 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 			struct bw_ltable_fds fds = {
 				.lstate = d->maps.lstate, .v4t24 = d->maps.v4t24, .v4t8 = d->maps.v4t8,
 				.v4host = d->maps.v4host, .v6bkt = d->maps.v6bkt, .v6pfx = d->maps.v6pfx,
+				.v6pbf = d->maps.v6pbf,
 			};
 
 			if (bw_ltable_release_old(&fds, err, sizeof(err)))

@@ -904,6 +904,34 @@ static int put_slot(int outer, __u32 gen, int inner, const char *what, char *err
 	return 0;
 }
 
+/* The new generation's half of bw_v6pbf: one bit per prefix-table key.
+ * Always written whole (the half may hold an older generation's bits). */
+static int write_v6_filter(int fd, __u32 gen, const struct build *b, char *err, size_t errlen)
+{
+	__u64 *words = calloc(BW_V6PBF_WORDS, sizeof(*words));
+	__u32 *keys = malloc(BW_V6PBF_WORDS * sizeof(*keys));
+	int rc = -1;
+
+	if (!words || !keys) {
+		snprintf(err, errlen, "out of memory (ipv6 prefix filter)");
+		goto out;
+	}
+	for (size_t i = 0; i < b->npfx; i++) {
+		const struct bw_v6_pslot *ps = &b->pslots[i];
+		__u32 bit = BW_V6PBF_BIT(ps->hi, ps->lo, (__u64)ps->len);
+
+		words[bit >> 6] |= 1ull << (bit & 63);
+	}
+	for (__u32 w = 0; w < BW_V6PBF_WORDS; w++)
+		keys[w] = gen * BW_V6PBF_WORDS + w;
+	rc = put_batch(fd, keys, words, sizeof(*keys), sizeof(*words), BW_V6PBF_WORDS,
+		       BW_MAP_V6PBF, err, errlen);
+out:
+	free(words);
+	free(keys);
+	return rc;
+}
+
 int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *lists,
 		    size_t n, struct bw_ltable_stats *st, char *err, size_t errlen)
 {
@@ -1008,6 +1036,9 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 		st->map_bytes += b.npcells * sizeof(struct bw_v6p_cell);
 	}
 
+	if (write_v6_filter(fds->v6pbf, gen, &b, err, errlen))
+		goto out;
+
 	/* Classes of the new generation. */
 	ck = malloc(b.cls->n * sizeof(*ck));
 	cv = calloc(b.cls->n, sizeof(*cv));
@@ -1036,6 +1067,7 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 		FAIL("reading %s: %s", BW_MAP_LSTATE, strerror(errno));
 	ls.gen = gen;
 	ls.seq++;
+	ls.flags |= BW_LS_F_V6PBF0 << gen;     /* its filter half is complete */
 	ls.host_mask[gen] = b.nhb ? (__u32)(b.nhb - 1) : 0;
 	ls.v6b_mask[gen] = b.nbcells ? (__u32)(b.nbcells - 1) : 0;
 	ls.v6p_mask[gen] = b.npcells ? (__u32)(b.npcells - 1) : 0;

@@ -16,6 +16,7 @@
 struct bw_ltable_fds {
 	int lstate, lclass, lists;
 	int v4t24, v4t8, v4host, v6bkt, v6pfx;
+	int v6pbf;                      /* plain array, both gens' halves */
 };
 
 struct bw_list_def {

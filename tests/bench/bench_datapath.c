@@ -125,6 +125,34 @@ static void gen(struct bw_prefix_set *s4, struct bw_prefix_set *s6)
 	}
 }
 
+/* The same length mix, but clustered as cloud and hosting ranges are:
+ * about 20 prefixes under each of n6 / 20 provider /32s, so a listed /32
+ * holds several lengths and lookups take the prefix-table probes. */
+static void gen_clustered(struct bw_prefix_set *s6)
+{
+	__u32 ntop = n6 / 20 ? (__u32)(n6 / 20) : 1, *tops = calloc(ntop, sizeof(*tops));
+
+	if (!tops)
+		exit(1);
+	for (__u32 i = 0; i < ntop; i++)
+		tops[i] = (0x20u | (rnd() & 0x0f)) << 24 | (rnd() & 0xffffff);
+	while (s6->n < n6) {
+		struct bw_lpm_key k = { .prefixlen = v6_len() };
+		__u32 top = tops[rnd() % ntop];
+
+		if (k.prefixlen < 32)
+			k.prefixlen = 32;
+		for (int b = 0; b < 16; b++)
+			k.addr[b] = (__u8)rnd();
+		k.addr[0] = (__u8)(top >> 24); k.addr[1] = (__u8)(top >> 16);
+		k.addr[2] = (__u8)(top >> 8); k.addr[3] = (__u8)top;
+		mask_key(&k);
+		if (!covers_clean(&k))
+			bw_prefix_set_add(s6, &k);
+	}
+	free(tops);
+}
+
 /* ---- packets ---- */
 
 static size_t pkt(__u8 *buf, const char *src, const char *payload)
@@ -292,10 +320,10 @@ static void write_list(const char *path, const struct bw_prefix_set *s)
 
 int main(int argc, char **argv)
 {
-	struct bw_prefix_set s4 = {}, s6 = {}, p4 = {}, p6 = {};
+	struct bw_prefix_set s4 = {}, s6 = {}, p4 = {}, p6 = {}, s6c = {};
 	struct bench_ref_bpf *ref;
 	struct bw_ltable_fds fds;
-	struct bw_ltable_stats st, st2;
+	struct bw_ltable_stats st, st2, st6c;
 	struct bw_list_def defs[2];
 	struct bpf_map *m;
 	char err[256], f4[64], f6[64];
@@ -376,6 +404,7 @@ int main(int argc, char **argv)
 		.lists = bpf_map__fd(ref->maps.bw_lists), .v4t24 = bpf_map__fd(ref->maps.bw_v4t24),
 		.v4t8 = bpf_map__fd(ref->maps.bw_v4t8), .v4host = bpf_map__fd(ref->maps.bw_v4host),
 		.v6bkt = bpf_map__fd(ref->maps.bw_v6bkt), .v6pfx = bpf_map__fd(ref->maps.bw_v6pfx),
+		.v6pbf = bpf_map__fd(ref->maps.bw_v6pbf),
 	};
 	{
 		struct bw_config c = { .http_ports = { 80 }, .sample_cap = BW_SAMPLE_CAP,
@@ -468,7 +497,7 @@ int main(int argc, char **argv)
 		double lb4 = measure(lpm, P[4], L[4], RL, XDP_DROP, "lpm listed v4");
 		double lb6 = measure(lpm, P[5], L[5], RL, XDP_DROP, "lpm listed v6");
 
-		double c4, c6, cl4, cl6, h4, h6, hl4, hl6;
+		double c4, c6, cl4, cl6, h4, h6, hl4, hl6, c6c, cl6c, h6c, hl6c;
 		int none = bpf_program__fd(ref->progs.lookup_none);
 		int lbw = bpf_program__fd(ref->progs.lookup_bw);
 		int llpm = bpf_program__fd(ref->progs.lookup_lpm);
@@ -489,12 +518,38 @@ int main(int argc, char **argv)
 		mem_bw += memlock(fds.lclass) / 2;      /* one generation's half */
 		mem_lpm = memlock(lpm_fd);
 
+		/* The clustered IPv6 feed, in both structures instead of the
+		 * first one (the IPv4 prefixes stay). */
+		gen_clustered(&s6c);
+		defs[1].set = &s6c;
+		if (bw_ltable_apply(&fds, defs, 2, &st6c, err, sizeof(err))) {
+			fprintf(stderr, "bench: clustered apply: %s\n", err);
+			return 1;
+		}
+		for (size_t i = 0; i < p6.n; i++)
+			bpf_map_delete_elem(lpm_fd, &p6.keys[i]);
+		for (size_t i = 0; i < s6c.n; i++) {
+			struct bw_list_entry v = { .list_id = 1 };
+
+			if (bpf_map_update_elem(lpm_fd, &s6c.keys[i], &v, BPF_ANY)) {
+				fprintf(stderr, "bench: lpm: %s\n", strerror(errno));
+				return 1;
+			}
+		}
+		fill_addrs(addrs, &s6c, true);
+		c6c = per_lookup(lbw, none, &h6c, &ref->bss->bench_hits);
+		cl6c = per_lookup(llpm, none, &hl6c, &ref->bss->bench_hits);
+
 		printf("Datapath bench: %lu IPv4 + %lu IPv6 generated prefixes, median of %d runs\n",
 		       s4.n, s6.n, rounds);
-		printf("  IPv4: %zu prefixes -> %zu host entries, %zu tbl8 groups; IPv6: %zu -> %zu buckets, "
-		       "%zu long prefixes; %zu classes\n",
-		       st.v4_prefixes, st.v4_hosts, st.t8_groups, st.v6_prefixes, st.v6_buckets,
-		       st.v6_long, st.classes);
+		printf("  IPv4: %zu prefixes -> %zu host entries, %zu tbl8 groups; %zu classes\n",
+		       st.v4_prefixes, st.v4_hosts, st.t8_groups, st.classes);
+		printf("  IPv6 spread: %zu prefixes -> %zu /32 buckets, %zu of them holding their only "
+		       "longer prefix, %zu prefixes in the prefix table\n",
+		       st.v6_prefixes, st.v6_buckets, st.v6_one, st.v6_long);
+		printf("  IPv6 clustered (~20 per /32): %zu prefixes -> %zu buckets, %zu holding their "
+		       "only longer prefix, %zu in the prefix table\n",
+		       st6c.v6_prefixes, st6c.v6_buckets, st6c.v6_one, st6c.v6_long);
 		printf("\n%-44s %9s %9s\n", "case (BPF_PROG_TEST_RUN)", "ns/pkt", "x empty");
 #define ROW(name, v) printf("%-44s %9.1f %9.2f\n", name, v, (v) / e)
 		ROW("empty XDP_PASS program (baseline)", e);
@@ -519,8 +574,11 @@ int main(int argc, char **argv)
 		printf("%-44s %9s %9s %9s\n", "structure", "ns/lookup", "matched", "LPM/this");
 		printf("%-44s %9.1f %8.0f%% %9.1f\n", "botwall tables, IPv4", c4, h4 * 100, cl4 / c4);
 		printf("%-44s %9.1f %8.0f%% %9.1f\n", "plain LPM trie, IPv4", cl4, hl4 * 100, 1.0);
-		printf("%-44s %9.1f %8.0f%% %9.1f\n", "botwall tables, IPv6", c6, h6 * 100, cl6 / c6);
-		printf("%-44s %9.1f %8.0f%% %9.1f\n", "plain LPM trie, IPv6", cl6, hl6 * 100, 1.0);
+		printf("%-44s %9.1f %8.0f%% %9.1f\n", "botwall tables, IPv6 spread", c6, h6 * 100, cl6 / c6);
+		printf("%-44s %9.1f %8.0f%% %9.1f\n", "plain LPM trie, IPv6 spread", cl6, hl6 * 100, 1.0);
+		printf("%-44s %9.1f %8.0f%% %9.1f\n", "botwall tables, IPv6 clustered", c6c, h6c * 100,
+		       cl6c / c6c);
+		printf("%-44s %9.1f %8.0f%% %9.1f\n", "plain LPM trie, IPv6 clustered", cl6c, hl6c * 100, 1.0);
 		printf("\nmemory (kernel memlock): botwall tables %.1f MiB (%.1f MiB for the "
 		       "2 s after a reload, while both generations exist); LPM trie %.1f MiB\n",
 		       mem_bw / 1048576.0, 2 * mem_bw / 1048576.0, mem_lpm / 1048576.0);
@@ -544,5 +602,6 @@ int main(int argc, char **argv)
 	bw_prefix_set_free(&s6);
 	bw_prefix_set_free(&p4);
 	bw_prefix_set_free(&p6);
+	bw_prefix_set_free(&s6c);
 	return 0;
 }

@@ -71,7 +71,7 @@ __u64 bench_hits;
 
 struct lctx {
 	__u32 gen;
-	__u32 host_mask, v6b_mask, v6p_mask;
+	__u32 host_mask, v6b_mask, v6p_mask, ls_flags;
 	__u32 kind;     /* 0 none, 1 botwall tables, 2 LPM trie */
 	__u64 hits;
 };
@@ -94,7 +94,7 @@ static long lookup_one(__u32 i, void *arg)
 			__builtin_memcpy(&hi, a->b, 8);
 			__builtin_memcpy(&lo, &a->b[8], 8);
 			c->hits += bw_lookup_v6(c->gen, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo),
-						c->v6b_mask, c->v6p_mask) != 0;
+						c->v6b_mask, c->v6p_mask, c->ls_flags) != 0;
 		}
 	} else if (c->kind == 2) {
 		struct bw_lpm_key key = { .prefixlen = 128 };
@@ -118,6 +118,7 @@ static __always_inline int run_lookups(__u32 kind)
 		c.host_mask = ls->host_mask[c.gen];
 		c.v6b_mask = ls->v6b_mask[c.gen];
 		c.v6p_mask = ls->v6p_mask[c.gen];
+		c.ls_flags = ls->flags;
 	}
 	bpf_loop(BENCH_N, lookup_one, &c, 0);
 	bench_hits = c.hits;

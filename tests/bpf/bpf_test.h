@@ -47,6 +47,7 @@ static inline struct bw_ltable_fds bw_test_ltable_fds(const struct botwall_bpf *
 		.lists = bpf_map__fd(skel->maps.bw_lists), .v4t24 = bpf_map__fd(skel->maps.bw_v4t24),
 		.v4t8 = bpf_map__fd(skel->maps.bw_v4t8), .v4host = bpf_map__fd(skel->maps.bw_v4host),
 		.v6bkt = bpf_map__fd(skel->maps.bw_v6bkt), .v6pfx = bpf_map__fd(skel->maps.bw_v6pfx),
+		.v6pbf = bpf_map__fd(skel->maps.bw_v6pbf),
 	};
 }
 

@@ -314,6 +314,34 @@ static void test_release_old_generation(void)
 	drain();
 }
 
+/* The IPv6 prefix filter is consulted, and only when its generation's
+ * trust flag is set (a pin dir from a version without the filter). */
+static void test_v6_prefix_filter(void)
+{
+	__u64 zero_word = 0;
+	struct bw_addr a;
+	char err[256];
+	__u32 gen, w;
+
+	CHECK_EQ(apply(defs, 4), 0);
+	gen = gen_now();
+	/* 2001:db8::/32 holds several longer prefixes: probed behind the filter. */
+	bw_parse_addr("2001:db8:bad:1::9", &a, err, sizeof(err));
+	CHECK_EQ(run_addr(&a), XDP_DROP);
+	for (w = 0; w < BW_V6PBF_WORDS; w++) {
+		__u32 k = gen * BW_V6PBF_WORDS + w;
+
+		bpf_map_update_elem(fds.v6pbf, &k, &zero_word, BPF_ANY);
+	}
+	CHECK_EQ(run_addr(&a), XDP_PASS);       /* every probe filtered out */
+	CHECK_EQ(bw_lstate_flags(fds.lstate, 0, BW_LS_F_V6PBF0 << gen), 0);
+	CHECK_EQ(run_addr(&a), XDP_DROP);       /* untrusted: probed directly */
+	CHECK_EQ(apply(defs, 4), 0);            /* the other half, written whole */
+	CHECK(gen_now() != gen);
+	CHECK_EQ(run_addr(&a), XDP_DROP);
+	drain();
+}
+
 /* ---- randomized: table vs reference ---- */
 
 static __u32 rnd_state = 12345;
@@ -635,6 +663,7 @@ int main(void)
 	RUN(test_list_counters);
 	RUN(test_refused_build_keeps_old);
 	RUN(test_release_old_generation);
+	RUN(test_v6_prefix_filter);
 	RUN(test_random_vs_reference);
 	RUN(test_many_hosts);
 	RUN(test_host_bucket_overflow);
