@@ -516,6 +516,7 @@ int main(int argc, char **argv)
 			mem_bw += inner_mem(outer[o], st2.gen);
 		}
 		mem_bw += memlock(fds.lclass) / 2;      /* one generation's half */
+		mem_bw += memlock(fds.v6pbf) / 2;       /* of both */
 		mem_lpm = memlock(lpm_fd);
 
 		/* The clustered IPv6 feed, in both structures instead of the
