@@ -1036,7 +1036,10 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 		st->map_bytes += b.npcells * sizeof(struct bw_v6p_cell);
 	}
 
-	if (write_v6_filter(fds->v6pbf, gen, &b, err, errlen))
+	/* No prefix table, no probes: the filter half is neither needed nor
+	 * trusted (its flag is cleared in the flip below), which spares a
+	 * 1 MiB write on every reload of lists without crowded IPv6 /32s. */
+	if (b.npfx && write_v6_filter(fds->v6pbf, gen, &b, err, errlen))
 		goto out;
 
 	/* Classes of the new generation. */
@@ -1067,7 +1070,10 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 		FAIL("reading %s: %s", BW_MAP_LSTATE, strerror(errno));
 	ls.gen = gen;
 	ls.seq++;
-	ls.flags |= BW_LS_F_V6PBF0 << gen;     /* its filter half is complete */
+	if (b.npfx)
+		ls.flags |= BW_LS_F_V6PBF0 << gen;   /* its filter half is complete */
+	else
+		ls.flags &= ~(BW_LS_F_V6PBF0 << gen);
 	ls.host_mask[gen] = b.nhb ? (__u32)(b.nhb - 1) : 0;
 	ls.v6b_mask[gen] = b.nbcells ? (__u32)(b.nbcells - 1) : 0;
 	ls.v6p_mask[gen] = b.npcells ? (__u32)(b.npcells - 1) : 0;

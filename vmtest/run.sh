@@ -9,7 +9,7 @@
 #   --kernel PATH   kernel to boot: bzImage or ELF vmlinux [VMTEST_KERNEL]
 #                   default: Debian's linux-image-amd64 kernel in /boot
 #   --timeout SEC   wall-clock limit for the whole VM, boot included
-#                   [VMTEST_TIMEOUT, default 600]
+#                   [VMTEST_TIMEOUT, default 900]
 #   --mem MB        guest memory [VMTEST_MEM, default 2048]
 #   --smp N         guest CPUs [VMTEST_SMP, default 2]
 #   --accel A       auto|kvm|tcg [VMTEST_ACCEL, default auto]
@@ -34,7 +34,7 @@ die() { echo "vmtest: $*" >&2; exit 2; }
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
 kernel=${VMTEST_KERNEL:-}
-timeout=${VMTEST_TIMEOUT:-600}
+timeout=${VMTEST_TIMEOUT:-900}
 mem=${VMTEST_MEM:-2048}
 smp=${VMTEST_SMP:-2}
 accel=${VMTEST_ACCEL:-auto}

@@ -135,6 +135,15 @@ static __u32 gen_now(void)
 	return ls.gen;
 }
 
+static __u32 lstate_flags(void)
+{
+	struct bw_lstate ls = {};
+	__u32 zero = 0;
+
+	bpf_map_lookup_elem(fds.lstate, &zero, &ls);
+	return ls.flags;
+}
+
 /* ---- fixed lists ---- */
 
 static struct bw_prefix_set s_drop, s_tor, s_good, s_host;
@@ -318,27 +327,35 @@ static void test_release_old_generation(void)
  * trust flag is set (a pin dir from a version without the filter). */
 static void test_v6_prefix_filter(void)
 {
-	__u64 zero_word = 0;
+	static __u64 zeros[BW_V6PBF_WORDS];
+	static __u32 keys[BW_V6PBF_WORDS];
+	__u32 gen, w, n = BW_V6PBF_WORDS;
 	struct bw_addr a;
 	char err[256];
-	__u32 gen, w;
 
 	CHECK_EQ(apply(defs, 4), 0);
 	gen = gen_now();
 	/* 2001:db8::/32 holds several longer prefixes: probed behind the filter. */
 	bw_parse_addr("2001:db8:bad:1::9", &a, err, sizeof(err));
 	CHECK_EQ(run_addr(&a), XDP_DROP);
-	for (w = 0; w < BW_V6PBF_WORDS; w++) {
-		__u32 k = gen * BW_V6PBF_WORDS + w;
-
-		bpf_map_update_elem(fds.v6pbf, &k, &zero_word, BPF_ANY);
-	}
+	CHECK(gen_now() == gen && (lstate_flags() & BW_LS_F_V6PBF0 << gen));
+	for (w = 0; w < BW_V6PBF_WORDS; w++)
+		keys[w] = gen * BW_V6PBF_WORDS + w;
+	CHECK_EQ(bpf_map_update_batch(fds.v6pbf, keys, zeros, &n, NULL), 0);
 	CHECK_EQ(run_addr(&a), XDP_PASS);       /* every probe filtered out */
 	CHECK_EQ(bw_lstate_flags(fds.lstate, 0, BW_LS_F_V6PBF0 << gen), 0);
 	CHECK_EQ(run_addr(&a), XDP_DROP);       /* untrusted: probed directly */
 	CHECK_EQ(apply(defs, 4), 0);            /* the other half, written whole */
 	CHECK(gen_now() != gen);
+	CHECK(lstate_flags() & BW_LS_F_V6PBF0 << gen_now());
 	CHECK_EQ(run_addr(&a), XDP_DROP);
+	/* Lists without a crowded /32 have no prefix table: no filter either. */
+	CHECK_EQ(apply(&defs[2], 1), 0);
+	CHECK(!(lstate_flags() & BW_LS_F_V6PBF0 << gen_now()));
+	bw_parse_addr("2001:db8:600d:1::2", &a, err, sizeof(err));
+	CHECK_EQ(run_addr(&a), XDP_PASS);
+	bw_parse_addr("2001:db8:bad:1::9", &a, err, sizeof(err));
+	CHECK_EQ(run_addr(&a), XDP_PASS);
 	drain();
 }
 
