@@ -526,7 +526,6 @@ struct v6_probe {
 	__u32 pmask;
 	__u32 cls;
 	__u32 pbf;      /* first bw_v6pbf word of this gen | BW_V6P_PBF_ON */
-	__u32 pad;
 };
 
 /* bw_lookup_v6_long's first argument: gen, whether the gen's prefix
@@ -637,7 +636,6 @@ __attribute__((noinline)) __u32 bw_lookup_v6_long(__u32 gen_pmask, __u64 hi, __u
 		return 0;
 	st.pmask = gen_pmask & BW_V6P_MASK;
 	st.pbf = gen * BW_V6PBF_WORDS | (gen_pmask & BW_V6P_PBF_ON);
-	st.pad = 0;
 	st.hi = hi;                            /* host order */
 	st.lo = lo;
 	st.lens0 = lens0;

@@ -673,7 +673,7 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 {
 	struct bkt_tab bt = {};
 	struct pfx_tab pt = {};
-	size_t i, u = 0, k;
+	size_t i, u = 0, k, nlong = 0;
 	int rc = -1;
 
 	if (!n)
@@ -727,16 +727,14 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 		bk->nlong++;
 		bk->one = i;
 		pfx_insert(&pt, i);
+		nlong++;
 	}
-	/* Only the prefixes of /32s with several go to the prefix table; a
-	 * lone one is kept inside its bucket (struct bw_v6_one). */
-	for (i = 0; i < n; i++)
-		if (e[i].k.len > 32 && bkt_get(&bt, top_of(&e[i].k), false)->nlong > 1)
-			b->npfx++;
-	b->pslots = calloc(b->npfx + 1, sizeof(*b->pslots));
+	b->pslots = calloc(nlong + 1, sizeof(*b->pslots));
 	b->bvals = calloc(bt.n + 1, sizeof(*b->bvals));
 	if (!b->pslots || !b->bvals)
 		FAIL("out of memory (ipv6)");
+	/* Only the prefixes of /32s with several go to the prefix table; a
+	 * lone one is kept inside its bucket (struct bw_v6_one). */
 	for (i = 0, k = 0; i < n; i++) {
 		struct bw_v6_pslot *ps = &b->pslots[k];
 
@@ -748,6 +746,7 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 		ps->cls = class_of(b->cls, e[i].mask);
 		k++;
 	}
+	b->npfx = k;
 	for (i = 0, k = 0; i < bt.cap; i++) {
 		const struct bkt *bk = &bt.e[i];
 		struct bw_v6_bucket *bv;

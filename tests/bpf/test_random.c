@@ -908,13 +908,7 @@ static int setup_lists(void)
 {
 	struct bw_prefix_set sets[NLISTS] = {};
 	struct bw_list_def defs[NLISTS];
-	struct bw_ltable_fds fds = {
-		.lstate = bpf_map__fd(skel->maps.bw_lstate), .lclass = bpf_map__fd(skel->maps.bw_lclass),
-		.lists = bpf_map__fd(skel->maps.bw_lists), .v4t24 = bpf_map__fd(skel->maps.bw_v4t24),
-		.v4t8 = bpf_map__fd(skel->maps.bw_v4t8), .v4host = bpf_map__fd(skel->maps.bw_v4host),
-		.v6bkt = bpf_map__fd(skel->maps.bw_v6bkt), .v6pfx = bpf_map__fd(skel->maps.bw_v6pfx),
-		.v6pbf = bpf_map__fd(skel->maps.bw_v6pbf),
-	};
+	struct bw_ltable_fds fds = bw_test_ltable_fds(skel);
 	struct bw_ltable_stats st;
 	char err[256];
 	u32 total = 0;
@@ -1210,13 +1204,7 @@ static void test_random_packets(void)
  */
 static void test_long_prefixes_under_one_64(void)
 {
-	struct bw_ltable_fds fds = {
-		.lstate = bpf_map__fd(skel->maps.bw_lstate), .lclass = bpf_map__fd(skel->maps.bw_lclass),
-		.lists = bpf_map__fd(skel->maps.bw_lists), .v4t24 = bpf_map__fd(skel->maps.bw_v4t24),
-		.v4t8 = bpf_map__fd(skel->maps.bw_v4t8), .v4host = bpf_map__fd(skel->maps.bw_v4host),
-		.v6bkt = bpf_map__fd(skel->maps.bw_v6bkt), .v6pfx = bpf_map__fd(skel->maps.bw_v6pfx),
-		.v6pbf = bpf_map__fd(skel->maps.bw_v6pbf),
-	};
+	struct bw_ltable_fds fds = bw_test_ltable_fds(skel);
 	struct bw_prefix_set set = {};
 	struct bw_list_def d = { .id = 3, .name = "v6-80s", .action = BW_LACT_DROP, .set = &set };
 	struct bw_ltable_stats st;
