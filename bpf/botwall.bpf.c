@@ -461,12 +461,11 @@ static __always_inline __u32 host_find(void *inner, __u32 ip, __u32 b)
 }
 
 /* The /32 and /25-/31 part of an IPv4 lookup, for a tbl24 entry e that
- * points there. Global (not inlined) functions are verified once, on
- * their own, instead of once per path through the parser that reaches
- * them: this keeps the program well inside the verifier's budget on 6.1.
- * Each call costs a return, which is not free on CPUs with return-stack
- * mitigations (SRSO), so only this rarer part is out of line. */
-__attribute__((noinline)) __u32 bw_lookup_v4_long(__u32 gen, __u32 ip, __u32 host_mask, __u32 e)
+ * points there. Inline: with feeds that are mostly /32s, a good share of
+ * the /24s a flood comes from hold listed hosts, and a call costs a return,
+ * which is not free on CPUs with return-stack mitigations (SRSO). The
+ * verifier pays ~4k more instructions for it (docs/datapath.md "Costs"). */
+static __always_inline __u32 bw_lookup_v4_long(__u32 gen, __u32 ip, __u32 host_mask, __u32 e)
 {
 	struct bw_t8_group *grp;
 	void *inner;
@@ -643,7 +642,7 @@ __attribute__((noinline)) __u32 bw_lookup_v6_long(__u32 gen_pmask, __u64 hi, __u
 	st.cls = 0;
 	/* Most such /32s hold two or three lengths: probe the longest with a
 	 * direct call, without bpf_loop's helper and indirect callback (each
-	 * return costs, see bw_lookup_v4_long). A static subprogram, verified
+	 * return costs, see bw_lookup_v4_long above). A static subprogram, verified
 	 * in its caller's context: st->pf stays a map pointer for the verifier. */
 	if (!v6_probe_step(&st) && (st.lens0 | st.lens1))
 		bpf_loop(95, v6_probe_one, &st, 0);
@@ -1419,7 +1418,8 @@ int botwall_xdp(struct xdp_md *ctx)
 	__u64 bytes = data_end - data;
 	struct bw_verdict *v;
 	struct bw_config *cfg;
-	struct pkt p = {};
+	struct pkt p;       /* every field set by parse_l2_l3 when it returns 0:
+			     * not zeroed, this is every packet's path */
 	struct tcphdr *th;
 	__u32 zero = 0, thlen, payload_off, payload_len, cls = 0;
 	struct bw_list_class *lc = NULL;

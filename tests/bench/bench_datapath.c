@@ -25,7 +25,7 @@
 #include "maps.h"
 
 static unsigned long n4 = 1000000, n6 = 200000;
-static int rounds = 5;
+static int rounds = 11;     /* odd: the median is one of them */
 
 static __u64 rs = 0x9e3779b97f4a7c15ull;
 static __u32 rnd(void)
@@ -195,37 +195,70 @@ static size_t pkt(__u8 *buf, const char *src, const char *payload)
 static struct ring_buffer *rb;
 static int on_sample(void *c, void *d, size_t l) { (void)c; (void)d; (void)l; return 0; }
 
-/* Median over rounds of the kernel's average ns per run. */
-static double measure(int prog, const __u8 *p, size_t len, __u32 repeat, int want, const char *what)
+#define MAX_ROUNDS 31
+
+/* One packet case of the per-packet table. */
+struct run_case {
+	const char *what;
+	int prog, want;
+	const __u8 *pkt;
+	size_t len;
+	__u32 repeat;
+	double v[MAX_ROUNDS];   /* kernel's average ns per run, per round */
+};
+
+static double median(const double *in, int n)
 {
-	double v[16];
-	int n = rounds < 16 ? rounds : 16;
+	double v[MAX_ROUNDS];
 
-	for (int r = 0; r < n; r++) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p, .data_size_in = (__u32)len,
-			    .repeat = repeat);
-
-		if (bpf_prog_test_run_opts(prog, &o)) {
-			fprintf(stderr, "bench: %s: test_run: %s\n", what, strerror(errno));
-			exit(1);
-		}
-		if ((int)o.retval != want && !getenv("BW_BENCH_NOCHECK")) {
-			fprintf(stderr, "bench: %s: verdict %u, expected %d\n", what, o.retval, want);
-			exit(1);
-		}
-		v[r] = o.duration;
-		if (rb)
-			ring_buffer__consume(rb);
-	}
+	memcpy(v, in, n * sizeof(*v));
 	for (int i = 1; i < n; i++)
 		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
 			double t = v[j];
+
 			v[j] = v[j - 1];
 			v[j - 1] = t;
 		}
 	return v[n / 2];
 }
 
+/*
+ * Each round runs every case once, in order: cases are measured side by
+ * side in time, so a burst of load from a neighbour on this shared machine
+ * lands on all of them in that round instead of on whichever case ran
+ * during it, and a ratio can be taken round by round.
+ */
+static void run_rounds(struct run_case *c, int nc)
+{
+	for (int r = 0; r < rounds; r++)
+		for (int i = 0; i < nc; i++) {
+			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = c[i].pkt,
+				    .data_size_in = (__u32)c[i].len, .repeat = c[i].repeat);
+
+			if (bpf_prog_test_run_opts(c[i].prog, &o)) {
+				fprintf(stderr, "bench: %s: test_run: %s\n", c[i].what, strerror(errno));
+				exit(1);
+			}
+			if ((int)o.retval != c[i].want && !getenv("BW_BENCH_NOCHECK")) {
+				fprintf(stderr, "bench: %s: verdict %u, expected %d\n", c[i].what,
+					o.retval, c[i].want);
+				exit(1);
+			}
+			c[i].v[r] = o.duration;
+			if (rb)
+				ring_buffer__consume(rb);
+		}
+}
+
+/* Median over rounds of a/b taken within each round. */
+static double median_ratio(const struct run_case *a, const struct run_case *b)
+{
+	double q[MAX_ROUNDS];
+
+	for (int r = 0; r < rounds; r++)
+		q[r] = b->v[r] > 0 ? a->v[r] / b->v[r] : 0;
+	return median(q, rounds);
+}
 
 /* Fill bench_addrs: half drawn from listed prefixes (random host bits),
  * half uniformly random; v6 selects the family. */
@@ -258,12 +291,18 @@ static void fill_addrs(int fd, const struct bw_prefix_set *s, bool v6)
 /* ns per lookup of 65536 different addresses in one run, loop cost removed. */
 static double per_lookup(int prog, int none, double *hits, __u64 *bss_hits)
 {
-	__u8 p[64] = {};
-	double t = measure(prog, p, sizeof(p), 1, XDP_PASS, "lookups");
-	double base = measure(none, p, sizeof(p), 1, XDP_PASS, "lookups none");
+	static const __u8 p[64];
+	struct run_case c[2] = {
+		{ "lookups", prog, XDP_PASS, p, sizeof(p), 1, { 0 } },
+		{ "lookups none", none, XDP_PASS, p, sizeof(p), 1, { 0 } },
+	};
+	double d[MAX_ROUNDS];
 
+	run_rounds(c, 2);
 	*hits = (double)*bss_hits / 65536.0;
-	return (t - base) / 65536.0;
+	for (int r = 0; r < rounds; r++)
+		d[r] = c[0].v[r] - c[1].v[r];
+	return median(d, rounds) / 65536.0;
 }
 
 /* ---- memory ---- */
@@ -342,7 +381,14 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--quick")) {   /* smoke run */
 		n4 = 20000;
 		n6 = 4000;
-		rounds = 3;
+		rounds = 5;
+	}
+	if (getenv("BW_BENCH_ROUNDS")) {                  /* more rounds: tighter medians */
+		rounds = atoi(getenv("BW_BENCH_ROUNDS"));
+		if (rounds < 1 || rounds > MAX_ROUNDS) {
+			fprintf(stderr, "bench: BW_BENCH_ROUNDS: 1 to %d\n", MAX_ROUNDS);
+			return 2;
+		}
 	}
 	libbpf_set_print(NULL);
 
@@ -482,20 +528,29 @@ int main(int argc, char **argv)
 
 	{
 		const __u32 R = 200000, RL = 50000, RS = 1000;
-		double e = measure(empty, P[0], L[0], R, XDP_PASS, "empty");
-		double a4 = measure(bw, P[0], L[0], R, XDP_PASS, "allowed v4");
-		double a4h = measure(bw, P[1], L[1], R, XDP_PASS, "allowed v4 host /24");
-		double a6 = measure(bw, P[2], L[2], R, XDP_PASS, "allowed v6");
-		double a6n = measure(bw, P[3], L[3], R, XDP_PASS, "allowed v6 no bucket");
-		double b4 = measure(bw, P[4], L[4], R, XDP_DROP, "listed v4");
-		double b4r = measure(bw, P[8], L[8], R, XDP_DROP, "listed v4 /24");
-		double b6 = measure(bw, P[5], L[5], R, XDP_DROP, "listed v6");
-		double vh = measure(bw, P[6], L[6], R, XDP_DROP, "verdict");
-		double hs = measure(bw, P[7], L[7], RS, XDP_PASS, "http sampled");
-		double l4 = measure(lpm, P[0], L[0], RL, XDP_PASS, "lpm allowed v4");
-		double l6 = measure(lpm, P[2], L[2], RL, XDP_PASS, "lpm allowed v6");
-		double lb4 = measure(lpm, P[4], L[4], RL, XDP_DROP, "lpm listed v4");
-		double lb6 = measure(lpm, P[5], L[5], RL, XDP_DROP, "lpm listed v6");
+		enum { E, A4, A4H, A6, A6N, B4, B4R, B6, VH, HS, L4, L6, LB4, LB6, NCASES };
+		struct run_case rc[NCASES] = {
+			[E] = { "empty", empty, XDP_PASS, P[0], L[0], R, { 0 } },
+			[A4] = { "allowed v4", bw, XDP_PASS, P[0], L[0], R, { 0 } },
+			[A4H] = { "allowed v4 host /24", bw, XDP_PASS, P[1], L[1], R, { 0 } },
+			[A6] = { "allowed v6", bw, XDP_PASS, P[2], L[2], R, { 0 } },
+			[A6N] = { "allowed v6 no bucket", bw, XDP_PASS, P[3], L[3], R, { 0 } },
+			[B4] = { "listed v4", bw, XDP_DROP, P[4], L[4], R, { 0 } },
+			[B4R] = { "listed v4 /24", bw, XDP_DROP, P[8], L[8], R, { 0 } },
+			[B6] = { "listed v6", bw, XDP_DROP, P[5], L[5], R, { 0 } },
+			[VH] = { "verdict", bw, XDP_DROP, P[6], L[6], R, { 0 } },
+			[HS] = { "http sampled", bw, XDP_PASS, P[7], L[7], RS, { 0 } },
+			[L4] = { "lpm allowed v4", lpm, XDP_PASS, P[0], L[0], RL, { 0 } },
+			[L6] = { "lpm allowed v6", lpm, XDP_PASS, P[2], L[2], RL, { 0 } },
+			[LB4] = { "lpm listed v4", lpm, XDP_DROP, P[4], L[4], RL, { 0 } },
+			[LB6] = { "lpm listed v6", lpm, XDP_DROP, P[5], L[5], RL, { 0 } },
+		};
+		double m[NCASES], e;
+
+		run_rounds(rc, NCASES);
+		for (int i = 0; i < NCASES; i++)
+			m[i] = median(rc[i].v, rounds);
+		e = m[E];
 
 		double c4, c6, cl4, cl6, h4, h6, hl4, hl6, c6c, cl6c, h6c, hl6c;
 		int none = bpf_program__fd(ref->progs.lookup_none);
@@ -541,7 +596,7 @@ int main(int argc, char **argv)
 		c6c = per_lookup(lbw, none, &h6c, &ref->bss->bench_hits);
 		cl6c = per_lookup(llpm, none, &hl6c, &ref->bss->bench_hits);
 
-		printf("Datapath bench: %lu IPv4 + %lu IPv6 generated prefixes, median of %d runs\n",
+		printf("Datapath bench: %lu IPv4 + %lu IPv6 generated prefixes, median of %d interleaved rounds\n",
 		       s4.n, s6.n, rounds);
 		printf("  IPv4: %zu prefixes -> %zu host entries, %zu tbl8 groups; %zu classes\n",
 		       st.v4_prefixes, st.v4_hosts, st.t8_groups, st.classes);
@@ -552,25 +607,27 @@ int main(int argc, char **argv)
 		       "only longer prefix, %zu in the prefix table\n",
 		       st6c.v6_prefixes, st6c.v6_buckets, st6c.v6_one, st6c.v6_long);
 		printf("\n%-44s %9s %9s\n", "case (BPF_PROG_TEST_RUN)", "ns/pkt", "x empty");
-#define ROW(name, v) printf("%-44s %9.1f %9.2f\n", name, v, (v) / e)
-		ROW("empty XDP_PASS program (baseline)", e);
-		ROW("botwall: allowed v4 (clean /24)", a4);
-		ROW("botwall: allowed v4 (/24 with listed hosts)", a4h);
-		ROW("botwall: allowed v6 (/32 with listed /48)", a6);
-		ROW("botwall: allowed v6 (no list in its /32)", a6n);
-		ROW("botwall: blocklisted v4 /32", b4);
-		ROW("botwall: blocklisted v4 /24", b4r);
-		ROW("botwall: blocklisted v6 /48", b6);
-		ROW("botwall: verdict hit", vh);
-		ROW("botwall: HTTP request sampled (ring buffer)", hs);
-		ROW("plain LPM trie: allowed v4", l4);
-		ROW("plain LPM trie: allowed v6", l6);
-		ROW("plain LPM trie: listed v4 /32", lb4);
-		ROW("plain LPM trie: listed v6 /48", lb6);
-		printf("\nratios: allowed v4 / empty = %.2f (goal <= 1.5); LPM / botwall allowed: "
-		       "v4 %.1fx, v6 %.1fx (goal >= 10)\n", a4 / e, l4 / a4, l6 / a6);
+#define ROW(name, i) printf("%-44s %9.1f %9.2f\n", name, m[i], median_ratio(&rc[i], &rc[E]))
+		ROW("empty XDP_PASS program (baseline)", E);
+		ROW("botwall: allowed v4 (clean /24)", A4);
+		ROW("botwall: allowed v4 (/24 with listed hosts)", A4H);
+		ROW("botwall: allowed v6 (/32 with listed /48)", A6);
+		ROW("botwall: allowed v6 (no list in its /32)", A6N);
+		ROW("botwall: blocklisted v4 /32", B4);
+		ROW("botwall: blocklisted v4 /24", B4R);
+		ROW("botwall: blocklisted v6 /48", B6);
+		ROW("botwall: verdict hit", VH);
+		ROW("botwall: HTTP request sampled (ring buffer)", HS);
+		ROW("plain LPM trie: allowed v4", L4);
+		ROW("plain LPM trie: allowed v6", L6);
+		ROW("plain LPM trie: listed v4 /32", LB4);
+		ROW("plain LPM trie: listed v6 /48", LB6);
+		printf("\nratios, each the median of the per-round ratios: allowed v4 / empty = %.2f "
+		       "(goal <= 1.5); LPM / botwall allowed: v4 %.1fx, v6 %.1fx (goal >= 10)\n",
+		       median_ratio(&rc[A4], &rc[E]), median_ratio(&rc[L4], &rc[A4]),
+		       median_ratio(&rc[L6], &rc[A6]));
 		printf("        botwall allowed minus empty: v4 %.1f ns, v6 %.1f ns; LPM lookup minus empty: "
-		       "v4 %.1f ns, v6 %.1f ns\n", a4 - e, a6 - e, l4 - e, l6 - e);
+		       "v4 %.1f ns, v6 %.1f ns\n", m[A4] - e, m[A6] - e, m[L4] - e, m[L6] - e);
 		printf("\nlookup only, 65536 different random sources per run (half inside a listed prefix):\n");
 		printf("%-44s %9s %9s %9s\n", "structure", "ns/lookup", "matched", "LPM/this");
 		printf("%-44s %9.1f %8.0f%% %9.1f\n", "botwall tables, IPv4", c4, h4 * 100, cl4 / c4);
