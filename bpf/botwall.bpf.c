@@ -532,6 +532,7 @@ struct v6_probe {
 #define BW_V6P_GEN     0x80000000u
 #define BW_V6P_PBF_ON  0x40000000u
 #define BW_V6P_MASK    0x3fffffffu
+#define BW_V6_INLINE_PROBES 4
 
 /* The address (two host-order halves) cut to len bits, 33 <= len <= 128. */
 static __always_inline void v6_cut(__u64 hi, __u64 lo, __u32 len, __u64 *h, __u64 *l)
@@ -571,7 +572,7 @@ static __always_inline __u32 v6p_find(void *pf, __u64 hi, __u64 lo, __u32 len, _
 
 /* One probe: the longest length still set in the bucket's bitmap.
  * Returns 1 to stop. */
-static __attribute__((noinline)) long v6_probe_step(struct v6_probe *st)
+static __always_inline long v6_probe_step(struct v6_probe *st)
 {
 	__u64 x, h, l;
 	__u32 bit = 0, len, c;
@@ -640,12 +641,16 @@ __attribute__((noinline)) __u32 bw_lookup_v6_long(__u32 gen_pmask, __u64 hi, __u
 	st.lens0 = lens0;
 	st.lens1 = lens1;
 	st.cls = 0;
-	/* Most such /32s hold two or three lengths: probe the longest with a
-	 * direct call, without bpf_loop's helper and indirect callback (each
-	 * return costs, see bw_lookup_v4_long above). A static subprogram, verified
-	 * in its caller's context: st->pf stays a map pointer for the verifier. */
-	if (!v6_probe_step(&st) && (st.lens0 | st.lens1))
-		bpf_loop(95, v6_probe_one, &st, 0);
+	/* Most such /32s hold a handful of lengths: the first BW_V6_INLINE_PROBES
+	 * are probed inline, without bpf_loop's callback per length (each a
+	 * return, which costs: see bw_lookup_v4_long above); the rest, if
+	 * any, in bpf_loop, which keeps the verifier's work bounded. */
+#pragma unroll
+	for (int i = 0; i < BW_V6_INLINE_PROBES; i++)
+		if (v6_probe_step(&st))
+			return st.cls;
+	if (st.lens0 | st.lens1)
+		bpf_loop(96 - BW_V6_INLINE_PROBES, v6_probe_one, &st, 0);
 	return st.cls;
 }
 
