@@ -262,13 +262,20 @@ static void test_list_counters(void)
 	run_addr(&a);
 	bw_parse_addr("2001:db8:5::1", &a, err, sizeof(err));   /* lists 1, 63: passed */
 	run_addr(&a);
+	/* One list each (counted inline, not by bw_count_lists). */
+	bw_parse_addr("198.51.100.9", &a, err, sizeof(err));    /* list 0: dropped */
+	run_addr(&a);
+	bw_parse_addr("2001:dea::1:2", &a, err, sizeof(err));   /* list 1: passed */
+	run_addr(&a);
+	bw_parse_addr("2001:de9:1::1", &a, err, sizeof(err));   /* list 63: passed */
+	run_addr(&a);
 	drain();
 	bw_read_list_counters(fd, after);
-	CHECK_EQ(after[0].hits - before[0].hits, 1);
-	CHECK_EQ(after[0].drops - before[0].drops, 1);
-	CHECK_EQ(after[1].hits - before[1].hits, 2);
+	CHECK_EQ(after[0].hits - before[0].hits, 2);
+	CHECK_EQ(after[0].drops - before[0].drops, 2);
+	CHECK_EQ(after[1].hits - before[1].hits, 3);
 	CHECK_EQ(after[1].drops - before[1].drops, 1);
-	CHECK_EQ(after[63].hits - before[63].hits, 2);
+	CHECK_EQ(after[63].hits - before[63].hits, 3);
 	CHECK_EQ(after[63].drops - before[63].drops, 1);
 	CHECK_EQ(after[7].hits - before[7].hits, 0);
 }
