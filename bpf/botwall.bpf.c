@@ -570,23 +570,30 @@ static __always_inline __u32 v6p_find(void *pf, __u64 hi, __u64 lo, __u32 len, _
 		(bit) += (__u32)(s_ * (k));                                        \
 	} while (0)
 
-/* One probe: the longest length still set in the bucket's bitmap.
- * Returns 1 to stop. */
-static __always_inline long v6_probe_step(struct v6_probe *st)
+/* Index of the top set bit of x != 0, 0..63. */
+static __always_inline __u32 top_bit(__u64 x)
 {
-	__u64 x, h, l;
-	__u32 bit = 0, len, c;
+	__u32 bit = 0;
 
-	if (!(st->lens0 | st->lens1))
-		return 1;
-	x = st->lens1 ? st->lens1 : st->lens0;
 	STEP_TOP_BIT(x, bit, 32);
 	STEP_TOP_BIT(x, bit, 16);
 	STEP_TOP_BIT(x, bit, 8);
 	STEP_TOP_BIT(x, bit, 4);
 	STEP_TOP_BIT(x, bit, 2);
 	STEP_TOP_BIT(x, bit, 1);
-	bit &= 63;
+	return bit & 63;
+}
+
+/* One probe: the longest length still set in the bucket's bitmap.
+ * Returns 1 to stop. */
+static __always_inline long v6_probe_step(struct v6_probe *st)
+{
+	__u64 h, l;
+	__u32 bit, len, c;
+
+	if (!(st->lens0 | st->lens1))
+		return 1;
+	bit = top_bit(st->lens1 ? st->lens1 : st->lens0);
 	if (st->lens1) {
 		st->lens1 &= ~(1ull << bit);
 		bit += 64;
@@ -735,21 +742,14 @@ __attribute__((noinline)) int bw_count_lists(__u64 mask, int dropped)
 static __always_inline void count_lists(__u64 mask, int dropped)
 {
 	struct bw_list_counter *c;
-	__u64 x = mask;
-	__u32 bit = 0;
+	__u32 bit;
 
 	if (!mask || (mask & (mask - 1))) {
 		if (mask)
 			bw_count_lists(mask, dropped);
 		return;
 	}
-	STEP_TOP_BIT(x, bit, 32);
-	STEP_TOP_BIT(x, bit, 16);
-	STEP_TOP_BIT(x, bit, 8);
-	STEP_TOP_BIT(x, bit, 4);
-	STEP_TOP_BIT(x, bit, 2);
-	STEP_TOP_BIT(x, bit, 1);
-	bit &= BW_LISTS_MAX - 1;
+	bit = top_bit(mask) & (BW_LISTS_MAX - 1);
 	c = bpf_map_lookup_elem(&bw_lstats, &bit);
 	if (c) {
 		c->hits++;
