@@ -40,3 +40,17 @@ require_lab() { # TOOL...
 		exit 0
 	fi
 }
+
+# SIGHUP to the lab daemon, then waits for its next "reloaded:" log line
+# (written once config, lists and policies are in force):
+# a request sent before the reload is done is handled under the old config
+# and lists (a fixed sleep was too short in the TCG VM of make vmtest).
+lab_reloads() { grep -c "info: reloaded: threshold" "$LAB_DIR/botwalld.log"; }
+lab_reloaded_since() { [ "$(lab_reloads)" -gt "$1" ]; }
+lab_reload_daemon() {
+	local n
+	n=$(lab_reloads)
+	kill -HUP "$LAB_DAEMON_PID"
+	wait_for 10000 lab_reloaded_since "$n" ||
+		echo "  no reload line: $(tail -2 "$LAB_DIR/botwalld.log")"
+}

@@ -155,8 +155,7 @@ result ringbuf_daemon_drains "$?"
 # recovered: a new scraper source (the listed host, unlisted now) is scored and blocked again
 lab_cli block del 203.0.113.0/24 >/dev/null 2>&1
 sed -i '/^203.0.113.0/d' "$LAB_DIR/block.list"
-kill -HUP "$LAB_DAEMON_PID"
-sleep 0.5
+lab_reload_daemon
 lab_curl bad "$SRV_LISTED" >/dev/null
 wait_for 2000 sh -c "'$LAB_BIN/botwall' -d '$LAB_PIN' verdict list | grep -q '$BAD4'"
 result ringbuf_daemon_recovers "$?"

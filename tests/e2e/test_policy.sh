@@ -59,9 +59,7 @@ result shadow_browser_served "$([ "$code" = 200 ] && echo 0 || echo 1)" "browser
 cat >"$LAB_DIR/shadow.conf" <<CONF
 policy = watch-bots: flag=known_bot_pattern score>=50 -> monitor ttl=120
 CONF
-kill -HUP "$LAB_DAEMON_PID"
-wait_for 2000 grep -q "reloaded: .*1 policies$" "$LAB_DIR/botwalld.log" ||
-	echo "  no reload line: $(tail -2 "$LAB_DIR/botwalld.log")"
+lab_reload_daemon
 lab_curl scr "$SRV4" >/dev/null
 if wait_for 2000 has_action "$SCR4" monitor; then
 	code=$(lab_curl scr "$SRV4")
@@ -80,8 +78,7 @@ result monitor_browser_untouched "$([ "$code" = 200 ] && [ -z "$(verdict_action 
 cat >"$LAB_DIR/shadow.conf" <<CONF
 policy = slow-libs: flag=known_bot_pattern -> rate_limit:0 ttl=120
 CONF
-kill -HUP "$LAB_DAEMON_PID"
-sleep 0.5
+lab_reload_daemon
 lab_curl scr "$SRV6" >/dev/null
 if wait_for 2000 has_action "$SCR6" rate_limit; then
 	code=$(lab_curl scr "$SRV6")
