@@ -744,12 +744,13 @@ static __always_inline void count_lists(__u64 mask, int dropped)
 	struct bw_list_counter *c;
 	__u32 bit;
 
-	if (!mask || (mask & (mask - 1))) {
-		if (mask)
-			bw_count_lists(mask, dropped);
+	if (!mask)
+		return;
+	if (mask & (mask - 1)) {
+		bw_count_lists(mask, dropped);
 		return;
 	}
-	bit = top_bit(mask) & (BW_LISTS_MAX - 1);
+	bit = top_bit(mask);
 	c = bpf_map_lookup_elem(&bw_lstats, &bit);
 	if (c) {
 		c->hits++;

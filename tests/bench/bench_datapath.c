@@ -292,16 +292,18 @@ static void fill_addrs(int fd, const struct bw_prefix_set *s, bool v6)
 static double per_lookup(int prog, int none, double *hits, __u64 *bss_hits)
 {
 	static const __u8 p[64];
+	/* The empty loop first in each round: both programs write bench_hits,
+	 * and the count read below must be the lookup's. */
 	struct run_case c[2] = {
-		{ "lookups", prog, XDP_PASS, p, sizeof(p), 1, { 0 } },
 		{ "lookups none", none, XDP_PASS, p, sizeof(p), 1, { 0 } },
+		{ "lookups", prog, XDP_PASS, p, sizeof(p), 1, { 0 } },
 	};
 	double d[MAX_ROUNDS];
 
 	run_rounds(c, 2);
 	*hits = (double)*bss_hits / 65536.0;
 	for (int r = 0; r < rounds; r++)
-		d[r] = c[0].v[r] - c[1].v[r];
+		d[r] = c[1].v[r] - c[0].v[r];
 	return median(d, rounds) / 65536.0;
 }
 
@@ -384,7 +386,10 @@ int main(int argc, char **argv)
 		rounds = 5;
 	}
 	if (getenv("BW_BENCH_ROUNDS")) {                  /* more rounds: tighter medians */
-		rounds = atoi(getenv("BW_BENCH_ROUNDS"));
+		char *end;
+		long v = strtol(getenv("BW_BENCH_ROUNDS"), &end, 10);
+
+		rounds = *end ? 0 : (int)v;
 		if (rounds < 1 || rounds > MAX_ROUNDS) {
 			fprintf(stderr, "bench: BW_BENCH_ROUNDS: 1 to %d\n", MAX_ROUNDS);
 			return 2;
