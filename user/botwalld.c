@@ -422,11 +422,7 @@ static int parse_table_files(const struct bw_settings *cfg, struct bw_prefix_set
 static int load_table(struct daemon *d, const struct bw_settings *cfg, struct bw_prefix_set *sets)
 {
 	struct bw_list_def defs[BW_LISTS_MAX];
-	struct bw_ltable_fds fds = {
-		.lstate = d->maps.lstate, .lclass = d->maps.lclass, .lists = d->maps.lists,
-		.v4t24 = d->maps.v4t24, .v4t8 = d->maps.v4t8, .v4host = d->maps.v4host,
-		.v6bkt = d->maps.v6bkt, .v6pfx = d->maps.v6pfx, .v6pbf = d->maps.v6pbf,
-	};
+	struct bw_ltable_fds fds = bw_ltable_fds_of_maps(&d->maps);
 	struct bw_ltable_stats st;
 	char err[512];
 	int rc = -1;
@@ -1196,11 +1192,7 @@ static int run(struct daemon *d, struct parsed_lists *block, struct parsed_lists
 			reload_tables(d);
 		now = bw_now_ns();
 		if (d->release_at_ns && now >= d->release_at_ns) {
-			struct bw_ltable_fds fds = {
-				.lstate = d->maps.lstate, .v4t24 = d->maps.v4t24, .v4t8 = d->maps.v4t8,
-				.v4host = d->maps.v4host, .v6bkt = d->maps.v6bkt, .v6pfx = d->maps.v6pfx,
-				.v6pbf = d->maps.v6pbf,
-			};
+			struct bw_ltable_fds fds = bw_ltable_fds_of_maps(&d->maps);
 
 			if (bw_ltable_release_old(&fds, err, sizeof(err)))
 				bw_warn("freeing the previous list generation: %s", err);

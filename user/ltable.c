@@ -7,7 +7,9 @@
  * so the datapath stops at the first, most specific hit.
  */
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,48 @@
 
 #include "addr.h"
 #include "ltable.h"
+#include "maps.h"
+
+/* Every table map, by name, and where its fd goes. */
+static const struct {
+	const char *name;
+	size_t off;
+} ltable_maps[] = {
+	{ BW_MAP_LSTATE, offsetof(struct bw_ltable_fds, lstate) },
+	{ BW_MAP_LCLASS, offsetof(struct bw_ltable_fds, lclass) },
+	{ BW_MAP_LISTS, offsetof(struct bw_ltable_fds, lists) },
+	{ BW_MAP_V4T24, offsetof(struct bw_ltable_fds, v4t24) },
+	{ BW_MAP_V4T8, offsetof(struct bw_ltable_fds, v4t8) },
+	{ BW_MAP_V4HOST, offsetof(struct bw_ltable_fds, v4host) },
+	{ BW_MAP_V6BKT, offsetof(struct bw_ltable_fds, v6bkt) },
+	{ BW_MAP_V6PFX, offsetof(struct bw_ltable_fds, v6pfx) },
+	{ BW_MAP_V6PBF, offsetof(struct bw_ltable_fds, v6pbf) },
+};
+
+int bw_ltable_fds_of_obj(const struct bpf_object *obj, struct bw_ltable_fds *fds, char *err,
+			 size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(ltable_maps) / sizeof(ltable_maps[0]); i++) {
+		int fd = bpf_object__find_map_fd_by_name(obj, ltable_maps[i].name);
+
+		if (fd < 0) {
+			snprintf(err, errlen, "map %s: not in the object or not loaded",
+				 ltable_maps[i].name);
+			return -1;
+		}
+		*(int *)((char *)fds + ltable_maps[i].off) = fd;
+	}
+	return 0;
+}
+
+struct bw_ltable_fds bw_ltable_fds_of_maps(const struct bw_maps *m)
+{
+	return (struct bw_ltable_fds){
+		.lstate = m->lstate, .lclass = m->lclass, .lists = m->lists, .v4t24 = m->v4t24,
+		.v4t8 = m->v4t8, .v4host = m->v4host, .v6bkt = m->v6bkt, .v6pfx = m->v6pfx,
+		.v6pbf = m->v6pbf,
+	};
+}
 
 static const char *const cat_names[BW_LCAT__MAX] = {
 	[BW_LCAT_BLOCKLIST] = "blocklist", [BW_LCAT_TOR] = "tor", [BW_LCAT_VPN] = "vpn",

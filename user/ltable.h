@@ -19,6 +19,14 @@ struct bw_ltable_fds {
 	int v6pbf;                      /* plain array, both gens' halves */
 };
 
+struct bpf_object;
+struct bw_maps;
+/* The table fds of a loaded object (tests, benches: maps looked up by
+ * name), or of the pinned maps the daemon opened. 0, or -1 with err. */
+int bw_ltable_fds_of_obj(const struct bpf_object *obj, struct bw_ltable_fds *fds, char *err,
+			 size_t errlen);
+struct bw_ltable_fds bw_ltable_fds_of_maps(const struct bw_maps *m);
+
 struct bw_list_def {
 	__u32 id;                       /* 0..BW_LISTS_MAX-1, its mask bit */
 	char name[BW_LIST_NAME_MAX];

@@ -450,13 +450,10 @@ int main(int argc, char **argv)
 	empty = bpf_program__fd(ref->progs.empty_xdp);
 	lpm = bpf_program__fd(ref->progs.lpm_xdp);
 	lpm_fd = bpf_map__fd(ref->maps.ref_lpm);
-	fds = (struct bw_ltable_fds){
-		.lstate = bpf_map__fd(ref->maps.bw_lstate), .lclass = bpf_map__fd(ref->maps.bw_lclass),
-		.lists = bpf_map__fd(ref->maps.bw_lists), .v4t24 = bpf_map__fd(ref->maps.bw_v4t24),
-		.v4t8 = bpf_map__fd(ref->maps.bw_v4t8), .v4host = bpf_map__fd(ref->maps.bw_v4host),
-		.v6bkt = bpf_map__fd(ref->maps.bw_v6bkt), .v6pfx = bpf_map__fd(ref->maps.bw_v6pfx),
-		.v6pbf = bpf_map__fd(ref->maps.bw_v6pbf),
-	};
+	if (bw_ltable_fds_of_obj(ref->obj, &fds, err, sizeof(err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		return 1;
+	}
 	{
 		struct bw_config c = { .http_ports = { 80 }, .sample_cap = BW_SAMPLE_CAP,
 				       .flags = BW_CFG_F_SAMPLING | BW_CFG_F_VFILTER,

@@ -147,13 +147,10 @@ static int cmd_botwall(const char *ifname, const char *lf, const char *pin)
 		fprintf(stderr, "bench_live: cannot load botwall_xdp: %s\n", strerror(errno));
 		return 1;
 	}
-	fds = (struct bw_ltable_fds){
-		.lstate = bpf_map__fd(skel->maps.bw_lstate), .lclass = bpf_map__fd(skel->maps.bw_lclass),
-		.lists = bpf_map__fd(skel->maps.bw_lists), .v4t24 = bpf_map__fd(skel->maps.bw_v4t24),
-		.v4t8 = bpf_map__fd(skel->maps.bw_v4t8), .v4host = bpf_map__fd(skel->maps.bw_v4host),
-		.v6bkt = bpf_map__fd(skel->maps.bw_v6bkt), .v6pfx = bpf_map__fd(skel->maps.bw_v6pfx),
-		.v6pbf = bpf_map__fd(skel->maps.bw_v6pbf),
-	};
+	if (bw_ltable_fds_of_obj(skel->obj, &fds, err, sizeof(err))) {
+		fprintf(stderr, "bench_live: %s\n", err);
+		return 1;
+	}
 	if (bw_ltable_apply(&fds, &d, 1, &st, err, sizeof(err))) {
 		fprintf(stderr, "bench_live: %s\n", err);
 		return 1;

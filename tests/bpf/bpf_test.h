@@ -42,13 +42,14 @@ static inline struct botwall_bpf *bw_test_load(const char *name, int *skip)
 
 static inline struct bw_ltable_fds bw_test_ltable_fds(const struct botwall_bpf *skel)
 {
-	return (struct bw_ltable_fds){
-		.lstate = bpf_map__fd(skel->maps.bw_lstate), .lclass = bpf_map__fd(skel->maps.bw_lclass),
-		.lists = bpf_map__fd(skel->maps.bw_lists), .v4t24 = bpf_map__fd(skel->maps.bw_v4t24),
-		.v4t8 = bpf_map__fd(skel->maps.bw_v4t8), .v4host = bpf_map__fd(skel->maps.bw_v4host),
-		.v6bkt = bpf_map__fd(skel->maps.bw_v6bkt), .v6pfx = bpf_map__fd(skel->maps.bw_v6pfx),
-		.v6pbf = bpf_map__fd(skel->maps.bw_v6pbf),
-	};
+	struct bw_ltable_fds fds;
+	char err[128];
+
+	if (bw_ltable_fds_of_obj(skel->obj, &fds, err, sizeof(err))) {
+		printf("FAIL ltable_fds: %s\n", err);
+		memset(&fds, 0xff, sizeof(fds));
+	}
+	return fds;
 }
 
 #endif
