@@ -209,6 +209,14 @@ struct v6pfx_inner {
 	__uint(value_size, sizeof(struct bw_v6p_cell));
 };
 
+struct v6sub_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct bw_v6s_cell));
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 2);
@@ -248,6 +256,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct v6pfx_inner);
 } bw_v6pfx SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct v6sub_inner);
+} bw_v6sub SEC(".maps");
 
 /* Fixed size, so the verifier inlines its lookup. */
 struct {
@@ -671,21 +687,72 @@ static __always_inline struct bw_v6_bucket *v6b_match(struct bw_v6b_cell *c, __u
 	return NULL;
 }
 
+/* The bucket of this /48 in one cell, if there. */
+static __always_inline struct bw_v6_sub *v6s_match(struct bw_v6s_cell *c, __u64 key)
+{
+	if (c->s[0].used && c->s[0].key == key)
+		return &c->s[0];
+	if (c->s[1].used && c->s[1].key == key)
+		return &c->s[1];
+	return NULL;
+}
+
+/* The /48 bucket of a split /32's address, or NULL: no prefix >= /48 lies
+ * under this /48. The generation's filter (the /48s are in it as /48
+ * prefixes) answers most misses from cache. */
+static __always_inline struct bw_v6_sub *v6s_find(__u32 gen, __u64 hi, const struct bw_lstate *ls)
+{
+	__u64 key = hi >> 16, h48 = key << 16;
+	__u32 smask = ls->v6s_mask[gen & 1], slot = gen & 1, idx;
+	struct bw_v6s_cell *sc;
+	struct bw_v6_sub *s;
+	void *sm;
+
+	if (ls->flags & (BW_LS_F_V6PBF0 << (gen & 1))) {
+		__u32 fb = BW_V6PBF_BIT(h48, 0ull, 48ull);
+		__u32 w = (gen & 1) * BW_V6PBF_WORDS + (fb >> 6);
+		__u64 *fw = bpf_map_lookup_elem(&bw_v6pbf, &w);
+
+		if (fw && !((*fw >> (fb & 63)) & 1))
+			return NULL;
+	}
+	sm = bpf_map_lookup_elem(&bw_v6sub, &slot);
+	if (!sm)
+		return NULL;
+	idx = BW_V6S_HASH(key, BW_V6_K1) & smask;
+	sc = bpf_map_lookup_elem(sm, &idx);
+	if (!sc)
+		return NULL;
+	s = v6s_match(sc, key);
+	if (!s && (sc->flags & BW_HS_OVERFLOW)) {
+		idx = BW_V6S_HASH(key, BW_V6_K2) & smask;
+		sc = bpf_map_lookup_elem(sm, &idx);
+		if (!sc)
+			return NULL;
+		s = v6s_match(sc, key);
+	}
+	return s;
+}
+
 /* IPv6 (address as two host-order halves): the /32 bucket, and in it either
  * the only longer prefix under that /32 (one cache line for the whole
- * lookup) or the bitmap bw_lookup_v6_long probes. Inline, like the tbl24
- * part of bw_lookup_v4: most lookups end here without a call. */
-static __always_inline __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo, __u32 bmask,
-					  __u32 pmask, __u32 ls_flags)
+ * lookup) or the bitmap bw_lookup_v6_long probes; for a split /32 first
+ * the /48 bucket, which again holds its only longer prefix or a bitmap.
+ * Inline, like the tbl24 part of bw_lookup_v4: most lookups end here
+ * without a call. */
+static __always_inline __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo,
+					  const struct bw_lstate *ls)
 {
-	__u32 top = (__u32)(hi >> 32), idx, len, c;
+	__u32 top = (__u32)(hi >> 32), bmask, idx, len, c, cls, slot;
+	__u64 h, l, lens0, lens1;
 	struct bw_v6_bucket *b;
 	struct bw_v6b_cell *bc;
-	__u64 h, l;
 	void *bk;
 
 	gen &= 1;
-	bk = bpf_map_lookup_elem(&bw_v6bkt, &gen);
+	slot = gen;     /* the key's stack slot: gen itself stays a bounded scalar */
+	bmask = ls->v6b_mask[gen];
+	bk = bpf_map_lookup_elem(&bw_v6bkt, &slot);
 	if (!bk)
 		return 0;
 	/* One key slot for both cells: this frame is near its 512 bytes. */
@@ -710,12 +777,34 @@ static __always_inline __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo, __u32 b
 			return b->one.cls & BW_T24_INDEX;
 		return b->cls & BW_T24_INDEX;
 	}
-	if (!(b->lens[0] | b->lens[1]))
-		return b->cls & BW_T24_INDEX;
+	cls = b->cls;
+	lens0 = b->lens[0];
+	lens1 = b->lens[1];
+	if (b->used & BW_V6B_SPLIT) {
+		struct bw_v6_sub *s = v6s_find(gen, hi, ls);
+
+		if (s) {
+			/* Everything <= /48 covering it is in s->cls. */
+			cls = s->cls;
+			len = s->one_len;
+			if (len) {
+				v6_cut(hi, lo, len, &h, &l);
+				if ((__u16)h == s->mid && l == s->lo)
+					return s->one_cls & BW_T24_INDEX;
+				return cls & BW_T24_INDEX;
+			}
+			/* Lengths 49-128 into bw_lookup_v6_long's bit order
+			 * (bit i: length 33 + i). */
+			lens0 = (__u64)s->mid << 16 | s->lo << 32;
+			lens1 = s->lo >> 32;
+		}
+	}
+	if (!(lens0 | lens1))
+		return cls & BW_T24_INDEX;
 	c = bw_lookup_v6_long((gen ? BW_V6P_GEN : 0) |
-			      (ls_flags & (BW_LS_F_V6PBF0 << gen) ? BW_V6P_PBF_ON : 0) |
-			      (pmask & BW_V6P_MASK), hi, lo, b->lens[0], b->lens[1]);
-	return c ? c : b->cls & BW_T24_INDEX;
+			      (ls->flags & (BW_LS_F_V6PBF0 << gen) ? BW_V6P_PBF_ON : 0) |
+			      (ls->v6p_mask[gen] & BW_V6P_MASK), hi, lo, lens0, lens1);
+	return c ? c : cls & BW_T24_INDEX;
 }
 
 /* Per-list hit (and drop) counters for every list in the mask. */
@@ -1506,8 +1595,7 @@ int botwall_xdp(struct xdp_md *ctx)
 
 			__builtin_memcpy(&hi, p.saddr.b, 8);
 			__builtin_memcpy(&lo, &p.saddr.b[8], 8);
-			cls = bw_lookup_v6(gen, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo),
-					   ls->v6b_mask[gen], ls->v6p_mask[gen], ls->flags);
+			cls = bw_lookup_v6(gen, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo), ls);
 		}
 		if (cls) {
 			cls = (cls & BW_T24_INDEX) + gen * BW_CLASS_MAX;

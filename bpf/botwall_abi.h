@@ -442,8 +442,12 @@ struct bw_daemon_state {
  * IPv6: bw_v6bkt[gen] maps the top 32 bits to a bucket with the class of the
  * best prefix <= /32 and either the only longer prefix under it or a bitmap
  * of the longer lengths present; bw_v6pfx[gen] holds the prefixes of the
- * bitmap buckets, probed longest first. Both are the same kind of two-choice
- * bucketized hash in an array as bw_v4host.
+ * bitmap buckets, probed longest first. A crowded /32 (several longer
+ * prefixes, some >= /48) is split: bw_v6sub[gen] holds one bucket per /48
+ * under it with a prefix >= /48 (its best cover <= /48, and the only longer
+ * prefix or a bitmap of the longer lengths), so a listed /48, /64 or /128
+ * there costs one /48 bucket instead of length probes. All three are the
+ * same kind of two-choice bucketized hash in an array as bw_v4host.
  */
 #define BW_MAP_LSTATE   "bw_lstate"   /* array[1]: active generation     */
 #define BW_MAP_LCLASS   "bw_lclass"   /* array: classes of both gens     */
@@ -454,6 +458,7 @@ struct bw_daemon_state {
 #define BW_MAP_V4HOST   "bw_v4host"   /* array of maps[2]: /32 buckets   */
 #define BW_MAP_V6BKT    "bw_v6bkt"    /* array of maps[2]: /32 buckets   */
 #define BW_MAP_V6PFX    "bw_v6pfx"    /* array of maps[2]: /33-/128 hash */
+#define BW_MAP_V6SUB    "bw_v6sub"    /* array of maps[2]: /48 buckets   */
 #define BW_MAP_V6PBF    "bw_v6pbf"    /* array: per gen, filter of bw_v6pfx */
 
 #define BW_LISTS_MAX      64       /* one bit each in a u64 mask          */
@@ -496,6 +501,7 @@ struct bw_lstate {
 	__u32 host_mask[2];  /* per gen: bw_v4host buckets - 1 (power of 2) */
 	__u32 v6b_mask[2];   /* per gen: bw_v6bkt cells - 1                 */
 	__u32 v6p_mask[2];   /* per gen: bw_v6pfx cells - 1                 */
+	__u32 v6s_mask[2];   /* per gen: bw_v6sub cells - 1                 */
 };
 
 /* IPv4 host slot: address << 32 | class << 16 | BW_HS_USED; slot 0 of a
@@ -562,7 +568,7 @@ struct bw_v6_one {           /* the only prefix > /32 under this /32      */
 struct bw_v6_bucket {
 	__u32 top;           /* address bits 0-31, host order               */
 	__u16 cls;           /* class of the best prefix <= /32, or 0       */
-	__u8 used;
+	__u8 used;           /* BW_V6B_USED | BW_V6B_SPLIT                  */
 	__u8 one_len;        /* 33..128: `one` holds the only longer prefix;
 	                      * 0: `lens` says which lengths bw_v6pfx holds */
 	union {
@@ -573,6 +579,33 @@ struct bw_v6_bucket {
 
 struct bw_v6b_cell {
 	struct bw_v6_bucket s[2];
+	__u64 flags;         /* BW_HS_OVERFLOW                              */
+	__u64 pad;
+};
+
+/* bw_v6_bucket.used. BW_V6B_SPLIT: the prefixes >= /48 under this /32 are
+ * in bw_v6sub, one bucket per /48, and `lens` holds only the lengths
+ * 33-47 (probed when this /48 has no bucket). */
+#define BW_V6B_USED   0x1u
+#define BW_V6B_SPLIT  0x2u
+
+/* IPv6 /48 bucket under a split /32. */
+struct bw_v6_sub {
+	__u64 key;           /* address bits 0-47, host order (hi >> 16)    */
+	__u64 lo;            /* one_len: the prefix's bits 64-127, masked;
+	                      * else bit i: prefixes of length 65 + i exist  */
+	__u16 mid;           /* one_len: its bits 48-63, masked;
+	                      * else bit i: prefixes of length 49 + i exist  */
+	__u16 cls;           /* class of the best prefix <= /48 covering this
+	                      * /48 (the /32's own included), or 0          */
+	__u16 one_cls;       /* one_len: the prefix's class                 */
+	__u8 used;
+	__u8 one_len;        /* 49..128: the only prefix > /48 under this /48
+	                      * is stored here; 0: mid/lo are a bitmap      */
+};
+
+struct bw_v6s_cell {
+	struct bw_v6_sub s[2];
 	__u64 flags;         /* BW_HS_OVERFLOW                              */
 	__u64 pad;
 };
@@ -601,7 +634,11 @@ struct bw_v6p_cell {
 #define BW_V6P_HASH(hi, lo, len, k) \
 	((__u32)((BW_V6P_FOLD((hi) ^ ((lo) * 0x9E3779B97F4A7C15ull) ^ (__u64)(len)) * (k)) >> 32))
 
-/* A one-hash Bloom filter of the bw_v6pfx keys, one half per generation
+/* bw_v6sub cells are hashed as the /48 prefix would be in bw_v6pfx. */
+#define BW_V6S_HASH(key, k) BW_V6P_HASH((key) << 16, 0ull, 48ull, k)
+
+/* A one-hash Bloom filter of the bw_v6pfx keys (and of the bw_v6sub /48s,
+ * as /48 prefixes), one half per generation
  * (2^23 bits = 1 MiB each, a plain array, so its lookup is inlined and
  * its words stay in cache): a clear bit proves "no such prefix", so a
  * probe of a length present under the /32 but not covering this address
@@ -626,7 +663,7 @@ _Static_assert(BW_FLAG__MAX <= BW_FLAG_SLOTS, "too many flags");
 _Static_assert(sizeof(struct bw_score_stats) ==
 	       8 * (BW_FLAG_SLOTS + BW_BUCKET__MAX + 7), "bw_score_stats");
 _Static_assert(sizeof(struct bw_daemon_state) == 56, "bw_daemon_state");
-_Static_assert(sizeof(struct bw_lstate) == 40, "bw_lstate");
+_Static_assert(sizeof(struct bw_lstate) == 48, "bw_lstate");
 _Static_assert(sizeof(struct bw_ratelim) == 16, "bw_ratelim");
 _Static_assert(sizeof(struct bw_src_stats) == 40, "bw_src_stats");
 _Static_assert(BW_IAT_CAP_US < (1ull << 32), "iat^2 fits in 64 bits");
@@ -639,6 +676,8 @@ _Static_assert(sizeof(struct bw_t8_group) == 512, "bw_t8_group");
 _Static_assert(sizeof(struct bw_v6_one) == 16, "bw_v6_one");
 _Static_assert(sizeof(struct bw_v6_bucket) == 24, "bw_v6_bucket");
 _Static_assert(sizeof(struct bw_v6b_cell) == 64, "bw_v6b_cell: one cache line");
+_Static_assert(sizeof(struct bw_v6_sub) == 24, "bw_v6_sub");
+_Static_assert(sizeof(struct bw_v6s_cell) == 64, "bw_v6s_cell: one cache line");
 _Static_assert(sizeof(struct bw_v6_pslot) == 24, "bw_v6_pslot");
 _Static_assert(sizeof(struct bw_v6p_cell) == 64, "bw_v6p_cell: one cache line");
 _Static_assert(BW_T24_CHUNKS * BW_T24_PER_CHUNK == (1u << 24), "tbl24 covers /24");

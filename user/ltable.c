@@ -34,6 +34,7 @@ static const struct {
 	{ BW_MAP_V4HOST, offsetof(struct bw_ltable_fds, v4host) },
 	{ BW_MAP_V6BKT, offsetof(struct bw_ltable_fds, v6bkt) },
 	{ BW_MAP_V6PFX, offsetof(struct bw_ltable_fds, v6pfx) },
+	{ BW_MAP_V6SUB, offsetof(struct bw_ltable_fds, v6sub) },
 	{ BW_MAP_V6PBF, offsetof(struct bw_ltable_fds, v6pbf) },
 };
 
@@ -58,7 +59,7 @@ struct bw_ltable_fds bw_ltable_fds_of_maps(const struct bw_maps *m)
 	return (struct bw_ltable_fds){
 		.lstate = m->lstate, .lclass = m->lclass, .lists = m->lists, .v4t24 = m->v4t24,
 		.v4t8 = m->v4t8, .v4host = m->v4host, .v6bkt = m->v6bkt, .v6pfx = m->v6pfx,
-		.v6pbf = m->v6pbf,
+		.v6sub = m->v6sub, .v6pbf = m->v6pbf,
 	};
 }
 
@@ -240,12 +241,15 @@ static void mask_addr(__u8 *a, unsigned int len)
 
 /* ---- small open-addressing tables ---- */
 
+/* A /32 bucket (key: bits 0-31) or a /48 one (key: bits 0-47) during the
+ * build. lens bit i: length 33 + i, for both. */
 struct bkt {
-	__u32 top;
+	__u64 key;
 	bool used;
-	__u64 mask;
+	bool split;    /* /32: its prefixes >= /48 go to /48 buckets */
+	__u64 mask;    /* full mask of the best prefix <= /32 (/48) covering it */
 	__u64 lens[2];
-	size_t nlong;  /* prefixes > /32 under this /32 ... */
+	size_t nlong;  /* prefixes longer than the bucket under it ... */
 	size_t one;    /* ... and the index of the last one seen */
 };
 
@@ -254,7 +258,7 @@ struct bkt_tab {
 	size_t cap, n;
 };
 
-static struct bkt *bkt_get(struct bkt_tab *t, __u32 top, bool create)
+static struct bkt *bkt_get(struct bkt_tab *t, __u64 key, bool create)
 {
 	size_t h;
 
@@ -267,7 +271,7 @@ static struct bkt *bkt_get(struct bkt_tab *t, __u32 top, bool create)
 		for (size_t i = 0; i < t->cap; i++) {
 			if (!t->e[i].used)
 				continue;
-			for (h = mix64(t->e[i].top) & (ncap - 1); ne[h].used; h = (h + 1) & (ncap - 1))
+			for (h = mix64(t->e[i].key) & (ncap - 1); ne[h].used; h = (h + 1) & (ncap - 1))
 				;
 			ne[h] = t->e[i];
 		}
@@ -277,13 +281,13 @@ static struct bkt *bkt_get(struct bkt_tab *t, __u32 top, bool create)
 	}
 	if (!t->cap)
 		return NULL;
-	for (h = mix64(top) & (t->cap - 1); t->e[h].used; h = (h + 1) & (t->cap - 1))
-		if (t->e[h].top == top)
+	for (h = mix64(key) & (t->cap - 1); t->e[h].used; h = (h + 1) & (t->cap - 1))
+		if (t->e[h].key == key)
 			return &t->e[h];
 	if (!create)
 		return NULL;
 	t->e[h].used = true;
-	t->e[h].top = top;
+	t->e[h].key = key;
 	t->n++;
 	return &t->e[h];
 }
@@ -355,6 +359,10 @@ struct build {
 	size_t npfx;
 	struct bw_v6p_cell *pcells;  /* ... placed in cells */
 	size_t npcells;
+	struct bw_v6_sub *svals;     /* v6 /48 buckets of split /32s ... */
+	size_t nsub, nsplit, nsub_one;
+	struct bw_v6s_cell *scells;  /* ... placed in cells */
+	size_t nscells;
 	bool any_v4;
 };
 
@@ -370,6 +378,8 @@ static void build_free(struct build *b)
 	free(b->bcells);
 	free(b->pslots);
 	free(b->pcells);
+	free(b->svals);
+	free(b->scells);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -474,6 +484,14 @@ static void v6b_hash2(const void *items, size_t i, __u32 mask, __u32 out[2])
 	out[1] = BW_HOST_HASH(top, BW_HOST_K2) & mask;
 }
 
+static void v6s_hash2(const void *items, size_t i, __u32 mask, __u32 out[2])
+{
+	__u64 key = ((const struct bw_v6_sub *)items)[i].key;
+
+	out[0] = BW_V6S_HASH(key, BW_V6_K1) & mask;
+	out[1] = BW_V6S_HASH(key, BW_V6_K2) & mask;
+}
+
 static void v6p_hash2(const void *items, size_t i, __u32 mask, __u32 out[2])
 {
 	const struct bw_v6_pslot *x = &((const struct bw_v6_pslot *)items)[i];
@@ -544,6 +562,28 @@ static int place_v6(struct build *b)
 	}
 	placed_free(&p);
 	return b->pcells ? 0 : -ENOMEM;
+}
+
+static int place_v6_sub(struct build *b)
+{
+	struct placed p;
+	int rc;
+
+	if (!b->nsub)
+		return 0;
+	rc = cuckoo_place(&p, b->svals, b->nsub, 2, 0.8, v6s_hash2);
+	if (rc)
+		return rc;
+	b->scells = calloc(p.nb, sizeof(*b->scells));
+	b->nscells = p.nb;
+	for (size_t c = 0; b->scells && c < p.nb; c++) {
+		for (int k = 0; k < 2; k++)
+			if (p.slot[c * 2 + k])
+				b->scells[c].s[k] = b->svals[p.slot[c * 2 + k] - 1];
+		b->scells[c].flags = p.ovf[c] ? BW_HS_OVERFLOW : 0;
+	}
+	placed_free(&p);
+	return b->scells ? 0 : -ENOMEM;
 }
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
@@ -713,16 +753,77 @@ out:
 	return rc;
 }
 
+/* Bit i of lens: length 33 + i. */
+static void lens_set(__u64 lens[2], unsigned int len)
+{
+	lens[(len - 33) / 64] |= 1ull << ((len - 33) % 64);
+}
+
+static bool lens_has(const __u64 lens[2], unsigned int len)
+{
+	return lens[(len - 33) / 64] >> ((len - 33) % 64) & 1;
+}
+
+/* Any length >= 48 in lens (bits 15..95)? */
+static bool lens_reach_48(const __u64 lens[2])
+{
+	return (lens[0] >> 15) || lens[1];
+}
+
+/* The full mask of the longest prefix of length lo_len..hi_len (both >= 33)
+ * covering addr, among the lengths set in lens; 0 if none. */
+static __u64 best_cover(const struct pfx_tab *pt, const __u64 lens[2], const __u8 *addr,
+			unsigned int lo_len, unsigned int hi_len, bool *found)
+{
+	*found = false;
+	for (unsigned int l = hi_len; l >= lo_len; l--) {
+		struct v6key ck;
+		const struct ent6 *c;
+
+		if (!lens_has(lens, l))
+			continue;
+		ck.len = l;
+		memcpy(ck.addr, addr, 16);
+		mask_addr(ck.addr, l);
+		c = pfx_find(pt, &ck);
+		if (c) {
+			*found = true;
+			return c->mask;
+		}
+	}
+	return 0;
+}
+
+/* Where a prefix > /32 goes: the prefix table, or (alone under its /32 or
+ * /48, or a /48 of a split /32) the bucket itself. */
+static bool in_prefix_table(const struct ent6 *x, struct bkt_tab *bt, struct bkt_tab *st)
+{
+	const struct bkt *bk;
+	__u64 hi, lo;
+
+	if (x->k.len <= 32)
+		return false;
+	bk = bkt_get(bt, top_of(&x->k), false);
+	if (bk->nlong < 2)
+		return false;
+	if (!bk->split || x->k.len < 48)
+		return true;
+	if (x->k.len == 48)
+		return false;
+	halves(&x->k, &hi, &lo);
+	return bkt_get(st, hi >> 16, false)->nlong >= 2;
+}
+
 static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t errlen)
 {
-	struct bkt_tab bt = {};
+	struct bkt_tab bt = {}, st = {};
 	struct pfx_tab pt = {};
 	size_t i, u = 0, k, nlong = 0;
 	int rc = -1;
 
 	if (!n)
 		return 0;
-	qsort(e, n, sizeof(*e), ent6_cmp);
+	qsort(e, n, sizeof(*e), ent6_cmp);     /* by length: covers come first */
 	for (i = 0; i < n; i++) {              /* merge duplicates */
 		if (u && e[u - 1].k.len == e[i].k.len && !memcmp(e[u - 1].k.addr, e[i].k.addr, 16))
 			e[u - 1].mask |= e[i].mask;
@@ -735,12 +836,13 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 	for (i = 0; i < n; i++) {
 		__u32 top = top_of(&e[i].k);
 		struct bkt *bk;
+		bool found;
 
 		if (e[i].k.len <= 32) {
 			__u64 cnt = 1ull << (32 - e[i].k.len);
 
 			for (__u64 x = top; x < (__u64)top + cnt; x++) {
-				bk = bkt_get(&bt, (__u32)x, true);
+				bk = bkt_get(&bt, x, true);
 				if (!bk)
 					FAIL("out of memory (ipv6 buckets)");
 				bk->mask |= e[i].mask;
@@ -752,37 +854,61 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 		bk = bkt_get(&bt, top, true);
 		if (!bk)
 			FAIL("out of memory (ipv6 buckets)");
-		/* Full mask: own, the bucket's <= /32, every shorter covering one. */
-		e[i].mask |= bk->mask;
-		for (unsigned int l = 33; l < e[i].k.len; l++) {
-			struct v6key ck;
-			const struct ent6 *c;
-
-			if (!(bk->lens[(l - 33) / 64] >> ((l - 33) % 64) & 1))
-				continue;
-			ck.len = l;
-			memcpy(ck.addr, e[i].k.addr, 16);
-			mask_addr(ck.addr, l);
-			c = pfx_find(&pt, &ck);
-			if (c)
-				e[i].mask |= c->mask;
-		}
-		bk->lens[(e[i].k.len - 33) / 64] |= 1ull << ((e[i].k.len - 33) % 64);
+		/* Full mask: own, the bucket's <= /32, the best shorter cover's
+		 * (its full mask holds every one shorter still). */
+		e[i].mask |= bk->mask | best_cover(&pt, bk->lens, e[i].k.addr, 33, e[i].k.len - 1, &found);
+		lens_set(bk->lens, e[i].k.len);
 		bk->nlong++;
 		bk->one = i;
 		pfx_insert(&pt, i);
-		nlong++;
 	}
+
+	/* Split the crowded /32s that hold prefixes >= /48: one bucket per
+	 * such /48 (its best cover <= /48, then its only longer prefix or the
+	 * lengths of several). e is sorted by length, so a /48 prefix comes
+	 * before the longer ones under it. */
+	for (i = 0; i < bt.cap; i++)
+		bt.e[i].split = bt.e[i].used && bt.e[i].nlong >= 2 && lens_reach_48(bt.e[i].lens);
+	for (i = 0; i < n; i++) {
+		struct bkt *bk, *sb;
+		__u64 hi, lo;
+		bool found;
+
+		if (e[i].k.len < 48)
+			continue;
+		bk = bkt_get(&bt, top_of(&e[i].k), false);
+		if (!bk->split)
+			continue;
+		halves(&e[i].k, &hi, &lo);
+		sb = bkt_get(&st, hi >> 16, false);
+		if (!sb) {
+			sb = bkt_get(&st, hi >> 16, true);
+			if (!sb)
+				FAIL("out of memory (ipv6 /48 buckets)");
+			sb->mask = best_cover(&pt, bk->lens, e[i].k.addr, 33, 47, &found);
+			if (!found)
+				sb->mask = bk->mask;
+		}
+		if (e[i].k.len == 48) {
+			sb->mask = e[i].mask;          /* includes every cover */
+			continue;
+		}
+		lens_set(sb->lens, e[i].k.len);
+		sb->nlong++;
+		sb->one = i;
+	}
+
+	for (i = 0; i < n; i++)
+		nlong += in_prefix_table(&e[i], &bt, &st);
 	b->pslots = calloc(nlong + 1, sizeof(*b->pslots));
 	b->bvals = calloc(bt.n + 1, sizeof(*b->bvals));
-	if (!b->pslots || !b->bvals)
+	b->svals = calloc(st.n + 1, sizeof(*b->svals));
+	if (!b->pslots || !b->bvals || !b->svals)
 		FAIL("out of memory (ipv6)");
-	/* Only the prefixes of /32s with several go to the prefix table; a
-	 * lone one is kept inside its bucket (struct bw_v6_one). */
 	for (i = 0, k = 0; i < n; i++) {
 		struct bw_v6_pslot *ps = &b->pslots[k];
 
-		if (e[i].k.len <= 32 || bkt_get(&bt, top_of(&e[i].k), false)->nlong < 2)
+		if (!in_prefix_table(&e[i], &bt, &st))
 			continue;
 		halves(&e[i].k, &ps->hi, &ps->lo);
 		ps->len = (__u8)e[i].k.len;
@@ -798,8 +924,8 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 		if (!bk->used)
 			continue;
 		bv = &b->bvals[k++];
-		bv->top = bk->top;
-		bv->used = 1;
+		bv->top = (__u32)bk->key;
+		bv->used = BW_V6B_USED;
 		bv->cls = class_of(b->cls, bk->mask);
 		if (bk->nlong == 1) {
 			const struct ent6 *o = &e[bk->one];
@@ -810,19 +936,51 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 			bv->one.cls = class_of(b->cls, o->mask);
 			bv->one_len = (__u8)o->k.len;
 			b->nv6_one++;
+		} else if (bk->split) {
+			bv->used |= BW_V6B_SPLIT;
+			bv->lens[0] = bk->lens[0] & 0x7fff;   /* 33-47 only */
+			b->nsplit++;
 		} else {
 			bv->lens[0] = bk->lens[0];
 			bv->lens[1] = bk->lens[1];
 		}
 	}
 	b->nbkts = k;
+	for (i = 0, k = 0; i < st.cap; i++) {
+		const struct bkt *sb = &st.e[i];
+		struct bw_v6_sub *sv;
+
+		if (!sb->used)
+			continue;
+		sv = &b->svals[k++];
+		sv->key = sb->key;
+		sv->used = 1;
+		sv->cls = class_of(b->cls, sb->mask);
+		if (sb->nlong == 1) {
+			const struct ent6 *o = &e[sb->one];
+			__u64 hi;
+
+			halves(&o->k, &hi, &sv->lo);
+			sv->mid = (__u16)hi;
+			sv->one_cls = class_of(b->cls, o->mask);
+			sv->one_len = (__u8)o->k.len;
+			b->nsub_one++;
+		} else {
+			/* Lengths 49-64 (bits 16-31) and 65-128 (bits 32-95). */
+			sv->mid = (__u16)(sb->lens[0] >> 16);
+			sv->lo = sb->lens[0] >> 32 | sb->lens[1] << 32;
+		}
+	}
+	b->nsub = k;
 	if (b->cls->full)
 		FAIL("more than %u distinct list combinations", BW_CLASS_MAX);
-	if (place_v6(b))
-		FAIL("cannot place %zu IPv6 buckets and %zu prefixes", b->nbkts, b->npfx);
+	if (place_v6(b) || place_v6_sub(b))
+		FAIL("cannot place %zu IPv6 buckets, %zu /48 buckets and %zu prefixes", b->nbkts,
+		     b->nsub, b->npfx);
 	rc = 0;
 out:
 	free(bt.e);
+	free(st.e);
 	free(pt.slot);
 	return rc;
 }
@@ -947,8 +1105,9 @@ static int put_slot(int outer, __u32 gen, int inner, const char *what, char *err
 	return 0;
 }
 
-/* The new generation's half of bw_v6pbf: one bit per prefix-table key.
- * Always written whole (the half may hold an older generation's bits). */
+/* The new generation's half of bw_v6pbf: one bit per prefix-table key and
+ * per /48 bucket (as the /48 prefix). Always written whole (the half may
+ * hold an older generation's bits). */
 static int write_v6_filter(int fd, __u32 gen, const struct build *b, char *err, size_t errlen)
 {
 	__u64 *words = calloc(BW_V6PBF_WORDS, sizeof(*words));
@@ -965,6 +1124,11 @@ static int write_v6_filter(int fd, __u32 gen, const struct build *b, char *err, 
 
 		words[bit >> 6] |= 1ull << (bit & 63);
 	}
+	for (size_t i = 0; i < b->nsub; i++) {
+		__u32 bit = BW_V6PBF_BIT(b->svals[i].key << 16, 0ull, 48ull);
+
+		words[bit >> 6] |= 1ull << (bit & 63);
+	}
 	for (__u32 w = 0; w < BW_V6PBF_WORDS; w++)
 		keys[w] = gen * BW_V6PBF_WORDS + w;
 	rc = put_batch(fd, keys, words, sizeof(*keys), sizeof(*words), BW_V6PBF_WORDS,
@@ -978,7 +1142,7 @@ out:
 int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *lists,
 		    size_t n, struct bw_ltable_stats *st, char *err, size_t errlen)
 {
-	int t24 = -1, t8 = -1, host = -1, bkt = -1, pfx = -1, rc = -1;
+	int t24 = -1, t8 = -1, host = -1, bkt = -1, pfx = -1, sub = -1, rc = -1;
 	struct bw_list_class *cv = NULL;
 	struct bw_lstate ls = {};
 	struct build b = {};
@@ -1052,9 +1216,11 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 			st->map_bytes += b.nhb * sizeof(struct bw_host_bucket);
 		}
 	}
-	if (b.nbcells || b.npcells) {
+	if (b.nbcells || b.npcells || b.nscells) {
 		size_t nk = b.nbcells > b.npcells ? b.nbcells : b.npcells;
 
+		if (b.nscells > nk)
+			nk = b.nscells;
 		free(keys);
 		keys = malloc(nk * sizeof(*keys));
 		if (!keys)
@@ -1078,11 +1244,20 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 			goto out;
 		st->map_bytes += b.npcells * sizeof(struct bw_v6p_cell);
 	}
+	if (b.nscells) {
+		sub = new_inner(BPF_MAP_TYPE_ARRAY, "bw_v6s_gen", 4, sizeof(struct bw_v6s_cell),
+				b.nscells, BPF_F_INNER_MAP, err, errlen);
+		if (sub < 0 || put_batch(sub, keys, b.scells, 4, sizeof(struct bw_v6s_cell),
+					 b.nscells, "ipv6 /48 buckets", err, errlen))
+			goto out;
+		st->map_bytes += b.nscells * sizeof(struct bw_v6s_cell);
+	}
 
-	/* No prefix table, no probes: the filter half is neither needed nor
-	 * trusted (its flag is cleared in the flip below), which spares a
-	 * 1 MiB write on every reload of lists without crowded IPv6 /32s. */
-	if (b.npfx && write_v6_filter(fds->v6pbf, gen, &b, err, errlen))
+	/* No prefix table and no /48 buckets, no probes: the filter half is
+	 * neither needed nor trusted (its flag is cleared in the flip below),
+	 * which spares a 1 MiB write on every reload of lists without crowded
+	 * IPv6 /32s. */
+	if ((b.npfx || b.nsub) && write_v6_filter(fds->v6pbf, gen, &b, err, errlen))
 		goto out;
 
 	/* Classes of the new generation. */
@@ -1104,7 +1279,8 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 	    put_slot(fds->v4t8, gen, t8, "tbl8", err, errlen) ||
 	    put_slot(fds->v4host, gen, host, "ipv4 hosts", err, errlen) ||
 	    put_slot(fds->v6bkt, gen, bkt, "ipv6 buckets", err, errlen) ||
-	    put_slot(fds->v6pfx, gen, pfx, "ipv6 prefixes", err, errlen))
+	    put_slot(fds->v6pfx, gen, pfx, "ipv6 prefixes", err, errlen) ||
+	    put_slot(fds->v6sub, gen, sub, "ipv6 /48 buckets", err, errlen))
 		goto out;
 
 	/* The flip. The old generation stays installed until the next apply
@@ -1113,13 +1289,14 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 		FAIL("reading %s: %s", BW_MAP_LSTATE, strerror(errno));
 	ls.gen = gen;
 	ls.seq++;
-	if (b.npfx)
+	if (b.npfx || b.nsub)
 		ls.flags |= BW_LS_F_V6PBF0 << gen;   /* its filter half is complete */
 	else
 		ls.flags &= ~(BW_LS_F_V6PBF0 << gen);
 	ls.host_mask[gen] = b.nhb ? (__u32)(b.nhb - 1) : 0;
 	ls.v6b_mask[gen] = b.nbcells ? (__u32)(b.nbcells - 1) : 0;
 	ls.v6p_mask[gen] = b.npcells ? (__u32)(b.npcells - 1) : 0;
+	ls.v6s_mask[gen] = b.nscells ? (__u32)(b.nscells - 1) : 0;
 	if (bpf_map_update_elem(fds->lstate, &zero, &ls, BPF_ANY))
 		FAIL("switching generation: %s", strerror(errno));
 
@@ -1147,6 +1324,9 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 	st->v6_buckets = b.nbkts;
 	st->v6_long = b.npfx;
 	st->v6_one = b.nv6_one;
+	st->v6_split = b.nsplit;
+	st->v6_sub = b.nsub;
+	st->v6_sub_one = b.nsub_one;
 	st->classes = b.cls->n;
 	st->gen = gen;
 	st->write_ms = now_ms() - t1;
@@ -1158,6 +1338,7 @@ out:
 	if (host >= 0) close(host);
 	if (bkt >= 0) close(bkt);
 	if (pfx >= 0) close(pfx);
+	if (sub >= 0) close(sub);
 	free(keys);
 	free(ck);
 	free(cv);
@@ -1179,7 +1360,8 @@ int bw_ltable_release_old(const struct bw_ltable_fds *fds, char *err, size_t err
 	       put_slot(fds->v4t8, old, -1, "tbl8", err, errlen) ||
 	       put_slot(fds->v4host, old, -1, "ipv4 hosts", err, errlen) ||
 	       put_slot(fds->v6bkt, old, -1, "ipv6 buckets", err, errlen) ||
-	       put_slot(fds->v6pfx, old, -1, "ipv6 prefixes", err, errlen) ? -1 : 0;
+	       put_slot(fds->v6pfx, old, -1, "ipv6 prefixes", err, errlen) ||
+	       put_slot(fds->v6sub, old, -1, "ipv6 /48 buckets", err, errlen) ? -1 : 0;
 }
 
 static bool prefix_contains(const struct bw_lpm_key *k, const struct bw_addr *a)

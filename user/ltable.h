@@ -15,7 +15,7 @@
 
 struct bw_ltable_fds {
 	int lstate, lclass, lists;
-	int v4t24, v4t8, v4host, v6bkt, v6pfx;
+	int v4t24, v4t8, v4host, v6bkt, v6pfx, v6sub;
 	int v6pbf;                      /* plain array, both gens' halves */
 };
 
@@ -43,6 +43,9 @@ struct bw_ltable_stats {
 	size_t v4_prefixes, v4_hosts, t8_groups;
 	size_t v6_prefixes, v6_buckets, v6_long;  /* v6_long: in the prefix table */
 	size_t v6_one;       /* buckets holding their only prefix > /32 */
+	size_t v6_split;     /* crowded /32s split into /48 buckets ... */
+	size_t v6_sub, v6_sub_one;  /* ... the /48 buckets, those holding their
+	                             * only prefix > /48 */
 	size_t classes;
 	size_t map_bytes;               /* value+key bytes of the new generation */
 	double build_ms, write_ms;

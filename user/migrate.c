@@ -231,11 +231,15 @@ out:
 	return rc;
 }
 
-/* Copies the indices both arrays have; counts non-zero ones beyond. */
+/* Copies the indices both arrays have; counts non-zero ones beyond. A
+ * value that grew (maps of value_grows_at_end, not per-CPU) is copied
+ * zero-extended. */
 static int copy_array(struct mctx *c, int ofd, int nfd, const struct bpf_map_info *oi,
 		      const struct bpf_map *map, long *copied, long *dropped)
 {
-	size_t len = value_bytes(c, oi->type, oi->value_size);
+	size_t olen = value_bytes(c, oi->type, oi->value_size);
+	size_t nlen = value_bytes(c, bpf_map__type(map), bpf_map__value_size(map));
+	size_t len = olen > nlen ? olen : nlen;
 	unsigned char *val = calloc(1, len), *zero = calloc(1, len);
 	__u32 n = bpf_map__max_entries(map);
 
@@ -313,6 +317,16 @@ static bool inner_matches(int ofd, const struct bpf_map_info *oi, const struct b
 	return true;
 }
 
+/* Maps whose value only ever grows by fields added at the end, where zero
+ * is the old behaviour of a new field: an old pin is copied, cut or
+ * zero-extended, instead of recreated empty. Verdicts are never lost
+ * silently; the list state keeps the generation in force (and the flag
+ * that makes the datapath probe manual entries) across an upgrade. */
+static bool value_grows_at_end(const char *name)
+{
+	return !strcmp(name, BW_MAP_VERDICTS) || !strcmp(name, BW_MAP_LSTATE);
+}
+
 static int migrate_one(struct mctx *c, const struct bpf_map *map, struct bw_migrate_result *res)
 {
 	const char *path = bpf_map__pin_path(map), *name = bpf_map__name(map);
@@ -361,13 +375,14 @@ static int migrate_one(struct mctx *c, const struct bpf_map *map, struct bw_migr
 		err = copy_array(c, ofd, nfd, &oi, map, &copied, &dropped);
 	} else if (compatible && is_hashlike(nt)) {
 		err = copy_keys(c, ofd, nfd, &oi, map, &copied, &dropped);
-	} else if (!strcmp(name, BW_MAP_VERDICTS) && oi.key_size == bpf_map__key_size(map) &&
-		   is_hashlike(oi.type) && is_hashlike(nt) && !is_percpu(oi.type) && !is_percpu(nt)) {
-		/* Verdicts are never lost silently: same key, another value
-		 * layout (a field added at the end): copy what overlaps. */
-		err = copy_keys(c, ofd, nfd, &oi, map, &copied, &dropped);
+	} else if (value_grows_at_end(name) && oi.key_size == bpf_map__key_size(map) &&
+		   !is_percpu(oi.type) && !is_percpu(nt) &&
+		   ((is_hashlike(oi.type) && is_hashlike(nt)) || (oi.type == nt && is_array(nt)))) {
+		/* Same key, a field added at the end: copy what overlaps. */
+		err = is_array(nt) ? copy_array(c, ofd, nfd, &oi, map, &copied, &dropped)
+				   : copy_keys(c, ofd, nfd, &oi, map, &copied, &dropped);
 		compatible = true;
-		bw_warn("migrate: %s: value size %u -> %u: verdicts copied with the value cut or "
+		bw_warn("migrate: %s: value size %u -> %u: entries copied with the value cut or "
 			"zero-extended", name, oi.value_size, bpf_map__value_size(map));
 	}
 	if (err) {

@@ -567,8 +567,8 @@ int main(int argc, char **argv)
 		c6 = per_lookup(lbw, none, &h6, &ref->bss->bench_hits);
 		cl6 = per_lookup(llpm, none, &hl6, &ref->bss->bench_hits);
 
-		for (int o = 0; o < 5; o++) {
-			int outer[] = { fds.v4t24, fds.v4t8, fds.v4host, fds.v6bkt, fds.v6pfx };
+		for (int o = 0; o < 6; o++) {
+			int outer[] = { fds.v4t24, fds.v4t8, fds.v4host, fds.v6bkt, fds.v6pfx, fds.v6sub };
 
 			mem_bw += inner_mem(outer[o], st2.gen);
 		}
@@ -606,8 +606,10 @@ int main(int argc, char **argv)
 		       "longer prefix, %zu prefixes in the prefix table\n",
 		       st.v6_prefixes, st.v6_buckets, st.v6_one, st.v6_long);
 		printf("  IPv6 clustered (~20 per /32): %zu prefixes -> %zu buckets, %zu holding their "
-		       "only longer prefix, %zu in the prefix table\n",
-		       st6c.v6_prefixes, st6c.v6_buckets, st6c.v6_one, st6c.v6_long);
+		       "only longer prefix, %zu split into %zu /48 buckets (%zu holding their only "
+		       "longer prefix), %zu in the prefix table\n",
+		       st6c.v6_prefixes, st6c.v6_buckets, st6c.v6_one, st6c.v6_split, st6c.v6_sub,
+		       st6c.v6_sub_one, st6c.v6_long);
 		printf("\n%-44s %9s %9s\n", "case (BPF_PROG_TEST_RUN)", "ns/pkt", "x empty");
 #define ROW(name, i) printf("%-44s %9.1f %9.2f\n", name, m[i], median_ratio(&rc[i], &rc[E]))
 		ROW("empty XDP_PASS program (baseline)", E);

@@ -70,8 +70,8 @@ struct {
 __u64 bench_hits;
 
 struct lctx {
+	struct bw_lstate ls;    /* a copy, read once */
 	__u32 gen;
-	__u32 host_mask, v6b_mask, v6p_mask, ls_flags;
 	__u32 kind;     /* 0 none, 1 botwall tables, 2 LPM trie */
 	__u64 hits;
 };
@@ -87,14 +87,14 @@ static long lookup_one(__u32 i, void *arg)
 	if (c->kind == 1) {
 		if (a->b[10] == 0xff && a->b[11] == 0xff && !a->b[0]) {
 			__builtin_memcpy(&ip, &a->b[12], 4);
-			c->hits += bw_lookup_v4(c->gen, bpf_ntohl(ip), c->host_mask) != 0;
+			c->hits += bw_lookup_v4(c->gen, bpf_ntohl(ip), c->ls.host_mask[c->gen & 1]) != 0;
 		} else {
 			__u64 hi, lo;
 
 			__builtin_memcpy(&hi, a->b, 8);
 			__builtin_memcpy(&lo, &a->b[8], 8);
 			c->hits += bw_lookup_v6(c->gen, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo),
-						c->v6b_mask, c->v6p_mask, c->ls_flags) != 0;
+						&c->ls) != 0;
 		}
 	} else if (c->kind == 2) {
 		struct bw_lpm_key key = { .prefixlen = 128 };
@@ -114,11 +114,8 @@ static __always_inline int run_lookups(__u32 kind)
 	struct bw_lstate *ls = bpf_map_lookup_elem(&bw_lstate, &zero);
 
 	if (ls) {
+		c.ls = *ls;
 		c.gen = ls->gen & 1;
-		c.host_mask = ls->host_mask[c.gen];
-		c.v6b_mask = ls->v6b_mask[c.gen];
-		c.v6p_mask = ls->v6p_mask[c.gen];
-		c.ls_flags = ls->flags;
 	}
 	bpf_loop(BENCH_N, lookup_one, &c, 0);
 	bench_hits = c.hits;

@@ -186,6 +186,39 @@ static int apply(const struct bw_list_def *d, size_t n)
 	return 0;
 }
 
+/* One address through the program: its verdict, the userspace reference's
+ * mask, and the mask in its sample event (port 80 GET; allowed sources are
+ * not sampled). */
+static void check_addr(const struct bw_list_def *d, size_t n, const char *addr, int verdict,
+		       __u64 mask)
+{
+	struct bw_addr a;
+	char err[64];
+	__u8 act;
+	int v;
+
+	if (bw_parse_addr(addr, &a, err, sizeof(err))) {
+		printf("  %s: %s\n", addr, err);
+		CHECK(0);
+		return;
+	}
+	drain();
+	v = run_addr(&a);
+	ring_buffer__consume(rb);
+	if (v != verdict)
+		printf("  %s: verdict %d, want %d\n", addr, v, verdict);
+	CHECK_EQ(v, verdict);
+	/* The userspace reference agrees with the table. */
+	CHECK_EQ(bw_ltable_ref_lookup(d, n, &a, &act), mask);
+	if (v == XDP_PASS && act != BW_LACT_ALLOW) {
+		CHECK_EQ(samples_seen, 1);
+		if (last_sample.list_mask != mask)
+			printf("  %s: sample mask %llx, want %llx\n", addr,
+			       (unsigned long long)last_sample.list_mask, (unsigned long long)mask);
+		CHECK_EQ(last_sample.list_mask, mask);
+	}
+}
+
 static void test_table_verdicts_and_masks(void)
 {
 	static const struct { const char *addr; int verdict; __u64 mask; } t[] = {
@@ -222,31 +255,67 @@ static void test_table_verdicts_and_masks(void)
 	};
 
 	CHECK_EQ(apply(defs, 4), 0);
-	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {
-		struct bw_addr a;
-		char err[64];
-		__u8 act;
-		int v;
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
+		check_addr(defs, 4, t[i].addr, t[i].verdict, t[i].mask);
+}
 
-		bw_parse_addr(t[i].addr, &a, err, sizeof(err));
-		drain();
-		v = run_addr(&a);
-		ring_buffer__consume(rb);
-		if (v != t[i].verdict)
-			printf("  %s: verdict %d, want %d\n", t[i].addr, v, t[i].verdict);
-		CHECK_EQ(v, t[i].verdict);
-		/* The userspace reference agrees with the table. */
-		CHECK_EQ(bw_ltable_ref_lookup(defs, 4, &a, &act), t[i].mask);
-		if (v == XDP_PASS && !(t[i].mask & (1ull << 7))) {
-			/* Sampled (port 80 GET): the event carries the mask. */
-			CHECK_EQ(samples_seen, 1);
-			if (last_sample.list_mask != t[i].mask)
-				printf("  %s: sample mask %llx, want %llx\n", t[i].addr,
-				       (unsigned long long)last_sample.list_mask,
-				       (unsigned long long)t[i].mask);
-			CHECK_EQ(last_sample.list_mask, t[i].mask);
-		}
-	}
+/* A crowded /32 with prefixes >= /48 is split into /48 buckets: the /48
+ * prefix itself, a lone longer prefix, two under one /48 (bitmap), covers
+ * of /33-/47 (in the /48 bucket's class, and probed for a /48 without a
+ * bucket), each with and without the prefix filter. */
+static void test_v6_split_48(void)
+{
+	static const struct { const char *addr; int verdict; __u64 mask; } t[] = {
+		{ "2001:db8:9::1",         XDP_PASS, 1ull << 0 },           /* no /48 bucket */
+		{ "2001:db8:1::5",         XDP_DROP, 1ull << 0 | 1ull << 1 },  /* the /48 */
+		{ "2001:db8:1:1::5",       XDP_PASS, 0xfull & ~(1ull << 3) }, /* lone /64: allow */
+		{ "2001:db8:1:2::5",       XDP_DROP, 1ull << 0 | 1ull << 1 },
+		{ "2001:db8:2:5::9",       XDP_DROP, 1ull << 0 | 1ull << 1 },  /* bitmap */
+		{ "2001:db8:2:6::9",       XDP_DROP, 1ull << 0 | 1ull << 1 },
+		{ "2001:db8:2:7::9",       XDP_PASS, 1ull << 0 },
+		{ "2001:db8:3:0:1::1",     XDP_DROP, 1ull << 0 | 1ull << 1 },  /* lone /128 */
+		{ "2001:db8:3:0:1::2",     XDP_PASS, 1ull << 0 },
+		{ "2001:db8:100:7::1",     XDP_DROP, 1ull << 0 | 1ull << 1 | 1ull << 3 },
+		{ "2001:db8:100:7:1::1",   XDP_DROP, 1ull << 0 | 1ull << 1 | 1ull << 3 },
+		{ "2001:db8:100:8::1",     XDP_PASS, 1ull << 0 | 1ull << 3 }, /* the /40 */
+		{ "2001:db8:1ff::1",       XDP_PASS, 1ull << 0 | 1ull << 3 }, /* /40, no /48 bucket */
+		{ "2001:db8:200::1",       XDP_PASS, 1ull << 0 },
+		{ "2001:db9::1",           XDP_PASS, 0 },
+	};
+	static const char *hosting[] = { "2001:db8::/32" };
+	static const char *block[] = { "2001:db8:1::/48", "2001:db8:2:5::/64", "2001:db8:2:6::/64",
+				       "2001:db8:3:0:1::1", "2001:db8:100:7::/64",
+				       "2001:db8:100:7:1::/80" };
+	static const char *allow[] = { "2001:db8:1:1::/64" };
+	static const char *custom[] = { "2001:db8:100::/40" };
+	struct bw_prefix_set s[4] = {};
+	struct bw_list_def d[4];
+	struct bw_ltable_stats st;
+	char err[256];
+
+	for (size_t i = 0; i < 1; i++) set_add(&s[0], hosting[i]);
+	for (size_t i = 0; i < sizeof(block) / sizeof(*block); i++) set_add(&s[1], block[i]);
+	set_add(&s[2], allow[0]);
+	set_add(&s[3], custom[0]);
+	d[0] = (struct bw_list_def){ .id = 0, .name = "hosting", .action = BW_LACT_MONITOR, .set = &s[0] };
+	d[1] = (struct bw_list_def){ .id = 1, .name = "block", .action = BW_LACT_DROP, .set = &s[1] };
+	d[2] = (struct bw_list_def){ .id = 2, .name = "allow", .action = BW_LACT_ALLOW, .set = &s[2] };
+	d[3] = (struct bw_list_def){ .id = 3, .name = "custom", .action = BW_LACT_MONITOR, .set = &s[3] };
+	CHECK_EQ(bw_ltable_apply(&fds, d, 4, &st, err, sizeof(err)), 0);
+	CHECK_EQ(st.v6_split, 1);
+	CHECK_EQ(st.v6_sub, 4);        /* 2001:db8:1, :2, :3 and :100 */
+	CHECK_EQ(st.v6_sub_one, 2);    /* :1 (its /64) and :3 (its /128) */
+	CHECK_EQ(st.v6_long, 5);       /* the /40, both /64s of :2, :100's /64 and /80 */
+	CHECK(lstate_flags() & BW_LS_F_V6PBF0 << gen_now());
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
+		check_addr(d, 4, t[i].addr, t[i].verdict, t[i].mask);
+	/* Filter not trusted: every /48 bucket and prefix read directly. */
+	CHECK_EQ(bw_lstate_flags(fds.lstate, 0, BW_LS_F_V6PBF0 << gen_now()), 0);
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
+		check_addr(d, 4, t[i].addr, t[i].verdict, t[i].mask);
+	for (int i = 0; i < 4; i++)
+		bw_prefix_set_free(&s[i]);
+	drain();
 }
 
 static void test_list_counters(void)
@@ -688,6 +757,7 @@ int main(void)
 	RUN(test_refused_build_keeps_old);
 	RUN(test_release_old_generation);
 	RUN(test_v6_prefix_filter);
+	RUN(test_v6_split_48);
 	RUN(test_random_vs_reference);
 	RUN(test_many_hosts);
 	RUN(test_host_bucket_overflow);

@@ -544,7 +544,7 @@ static u32 n_all_pfx;
 
 /*
  * Crowded regions (198.48.0.0/12, 2001:db8:0:0::/40) get many nested,
- * overlapping prefixes of /20 and longer, so that a source often sits in
+ * overlapping prefixes of /20 (IPv6: /44) and longer, so that a source often sits in
  * several lists; short prefixes (v4 /12-/19, v6 /20-/44) are rare and only
  * outside them (they would swallow the whole region), which still
  * exercises the tbl24 painting and the v6 bucket expansion.
@@ -586,6 +586,10 @@ static void rand_prefix(struct bw_lpm_key *k, int v4)
 			 * test_long_prefixes_under_one_64): spread them. */
 			if (len > 64 && len < 96)
 				k->addr[6] = (u8)rnd(), k->addr[7] = (u8)rnd();
+			/* now and then a /44-/47 inside the crowd: covers
+			 * of /48 buckets, and probed where a /48 has none */
+			if (chance(3))
+				len = 44 + below(4);
 		} else {
 			k->addr[0] = (u8)(0x20 | (k->addr[0] & 0x0f));
 			if (chance(2)) {

@@ -100,6 +100,28 @@ code=$(lab_curl scr "$SRV4")
 result shrink_newest_enforced "$([ "$kept" = True ] && [ "$code" = 000 ] && echo 0 || echo 1)" "scraper kept $kept, got $code"
 result shrink_daemon_alive "$(kill -0 "$LAB_DAEMON_PID" 2>/dev/null && srv_cli status >/dev/null && echo 0 || echo 1)" "$(tail -2 "$LAB_DIR/botwalld.log")"
 
+# --- a list state pinned by an older version (40 bytes, before the IPv6
+# /48 buckets): copied zero-extended, not recreated empty, so the flag
+# that makes the datapath probe manual entries survives the upgrade. ---
+lab_stop_daemon
+rm -f "$LAB_PIN/bw_lstate"
+# gen 1, flags BW_LS_F_MANUAL, seq 7, masks 0
+bpftool map create "$LAB_PIN/bw_lstate" type array key 4 value 40 entries 1 name bw_lstate
+bpftool map update pinned "$LAB_PIN/bw_lstate" key 0 0 0 0 value 1 0 0 0 1 0 0 0 7 0 0 0 0 0 0 0 \
+	0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+: >"$LAB_DIR/botwalld.log"
+lab_start_daemon --keep --verdict-table-size 16 || { echo "FAIL e2e_migrate_restart_lstate"; exit 1; }
+log=$(cat "$LAB_DIR/botwalld.log")
+result lstate_copied "$([[ $log == *"migrate: bw_lstate: value size 40 -> 48: entries copied"* ]] && echo 0 || echo 1)" "$log"
+vsz=$(bpftool -j map show pinned "$LAB_PIN/bw_lstate" | jq_py 'd["bytes_value"]')
+lsj=$(bpftool -j map lookup pinned "$LAB_PIN/bw_lstate" key 0 0 0 0)
+ls_val=$(jq_py 'd["formatted"]["value"]' <<<"$lsj")
+flags=$(jq_py 'd["formatted"]["value"]["flags"]' <<<"$lsj")
+seq=$(jq_py 'd["formatted"]["value"]["seq"]' <<<"$lsj")
+result lstate_kept "$([ "$vsz" = 48 ] && [ $((flags & 1)) = 1 ] && [ "$seq" -ge 7 ] && echo 0 || echo 1)" "value size $vsz, $ls_val"
+code=$(lab_curl scr "$SRV4")
+result lstate_scraper_still_blocked "$([ "$code" = 000 ] && echo 0 || echo 1)" "scraper got $code"
+
 if [ $failed != 0 ]; then
 	echo "  --- botwalld log ---"
 	sed 's/^/  /' "$LAB_DIR/botwalld.log"
