@@ -699,34 +699,37 @@ static __always_inline struct bw_v6_sub *v6s_match(struct bw_v6s_cell *c, __u64 
 
 /* The /48 bucket of a split /32's address, or NULL: no prefix >= /48 lies
  * under this /48. The generation's filter (the /48s are in it as /48
- * prefixes) answers most misses from cache. */
-static __always_inline struct bw_v6_sub *v6s_find(__u32 gen, __u64 hi, const struct bw_lstate *ls)
+ * prefixes) answers most misses from cache. k: the caller's map key slot
+ * (one for every lookup: the program's frame is at its limit on 6.1). */
+static __always_inline struct bw_v6_sub *v6s_find(__u32 gen, __u64 hi, const struct bw_lstate *ls,
+						  __u32 *k)
 {
-	__u64 key = hi >> 16, h48 = key << 16;
-	__u32 smask = ls->v6s_mask[gen & 1], slot = gen & 1, idx;
+	__u64 key = hi >> 16;
+	__u32 smask = ls->v6s_mask[gen & 1], fb;
 	struct bw_v6s_cell *sc;
 	struct bw_v6_sub *s;
+	__u64 *fw;
 	void *sm;
 
 	if (ls->flags & (BW_LS_F_V6PBF0 << (gen & 1))) {
-		__u32 fb = BW_V6PBF_BIT(h48, 0ull, 48ull);
-		__u32 w = (gen & 1) * BW_V6PBF_WORDS + (fb >> 6);
-		__u64 *fw = bpf_map_lookup_elem(&bw_v6pbf, &w);
-
+		fb = BW_V6PBF_BIT(key << 16, 0ull, 48ull);
+		*k = (gen & 1) * BW_V6PBF_WORDS + (fb >> 6);
+		fw = bpf_map_lookup_elem(&bw_v6pbf, k);
 		if (fw && !((*fw >> (fb & 63)) & 1))
 			return NULL;
 	}
-	sm = bpf_map_lookup_elem(&bw_v6sub, &slot);
+	*k = gen & 1;
+	sm = bpf_map_lookup_elem(&bw_v6sub, k);
 	if (!sm)
 		return NULL;
-	idx = BW_V6S_HASH(key, BW_V6_K1) & smask;
-	sc = bpf_map_lookup_elem(sm, &idx);
+	*k = BW_V6S_HASH(key, BW_V6_K1) & smask;
+	sc = bpf_map_lookup_elem(sm, k);
 	if (!sc)
 		return NULL;
 	s = v6s_match(sc, key);
 	if (!s && (sc->flags & BW_HS_OVERFLOW)) {
-		idx = BW_V6S_HASH(key, BW_V6_K2) & smask;
-		sc = bpf_map_lookup_elem(sm, &idx);
+		*k = BW_V6S_HASH(key, BW_V6_K2) & smask;
+		sc = bpf_map_lookup_elem(sm, k);
 		if (!sc)
 			return NULL;
 		s = v6s_match(sc, key);
@@ -743,27 +746,29 @@ static __always_inline struct bw_v6_sub *v6s_find(__u32 gen, __u64 hi, const str
 static __always_inline __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo,
 					  const struct bw_lstate *ls)
 {
-	__u32 top = (__u32)(hi >> 32), bmask, idx, len, c, cls, slot;
+	__u32 top = (__u32)(hi >> 32), bmask, k, len, c, cls;
 	__u64 h, l, lens0, lens1;
 	struct bw_v6_bucket *b;
 	struct bw_v6b_cell *bc;
 	void *bk;
 
 	gen &= 1;
-	slot = gen;     /* the key's stack slot: gen itself stays a bounded scalar */
 	bmask = ls->v6b_mask[gen];
-	bk = bpf_map_lookup_elem(&bw_v6bkt, &slot);
+	/* One key slot k for every lookup (the program's frame is at its
+	 * 512-byte limit with the callees on 6.1); gen itself is never
+	 * stored there, so it stays a bounded scalar. */
+	k = gen;
+	bk = bpf_map_lookup_elem(&bw_v6bkt, &k);
 	if (!bk)
 		return 0;
-	/* One key slot for both cells: this frame is near its 512 bytes. */
-	idx = BW_HOST_HASH(top, BW_HOST_K1) & bmask;
-	bc = bpf_map_lookup_elem(bk, &idx);
+	k = BW_HOST_HASH(top, BW_HOST_K1) & bmask;
+	bc = bpf_map_lookup_elem(bk, &k);
 	if (!bc)
 		return 0;
 	b = v6b_match(bc, top);
 	if (!b && (bc->flags & BW_HS_OVERFLOW)) {
-		idx = BW_HOST_HASH(top, BW_HOST_K2) & bmask;
-		bc = bpf_map_lookup_elem(bk, &idx);
+		k = BW_HOST_HASH(top, BW_HOST_K2) & bmask;
+		bc = bpf_map_lookup_elem(bk, &k);
 		if (!bc)
 			return 0;
 		b = v6b_match(bc, top);
@@ -781,7 +786,7 @@ static __always_inline __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo,
 	lens0 = b->lens[0];
 	lens1 = b->lens[1];
 	if (b->used & BW_V6B_SPLIT) {
-		struct bw_v6_sub *s = v6s_find(gen, hi, ls);
+		struct bw_v6_sub *s = v6s_find(gen, hi, ls, &k);
 
 		if (s) {
 			/* Everything <= /48 covering it is in s->cls. */
