@@ -373,7 +373,7 @@ int main(int argc, char **argv)
 	double t0, t_gen, t_parse, t_apply, t_reload, t_lpm;
 	__u32 zero = 0;
 	int bw, empty, lpm, lpm_fd;
-	size_t mem_bw = 0, mem_lpm;
+	size_t mem_bw = 0, mem_lpm, mem6c = 0;
 	static const char *const http =
 		"GET /products?page=2 HTTP/1.1\r\nHost: www.shop.test\r\nUser-Agent: Mozilla/5.0 "
 		"(X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\r\n"
@@ -594,6 +594,12 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
+		/* Its IPv6 tables alone (/32 and /48 buckets, prefixes). */
+		for (int o = 3; o < 6; o++) {
+			int outer[] = { -1, -1, -1, fds.v6bkt, fds.v6pfx, fds.v6sub };
+
+			mem6c += inner_mem(outer[o], st6c.gen);
+		}
 		fill_addrs(addrs, &s6c, true);
 		c6c = per_lookup(lbw, none, &h6c, &ref->bss->bench_hits);
 		cl6c = per_lookup(llpm, none, &hl6c, &ref->bss->bench_hits);
@@ -644,6 +650,8 @@ int main(int argc, char **argv)
 		printf("\nmemory (kernel memlock): botwall tables %.1f MiB (%.1f MiB for the "
 		       "2 s after a reload, while both generations exist); LPM trie %.1f MiB\n",
 		       mem_bw / 1048576.0, 2 * mem_bw / 1048576.0, mem_lpm / 1048576.0);
+		printf("        the clustered IPv6 feed's tables (/32 and /48 buckets, prefixes): %.1f MiB (plus the "
+		       "1 MiB filter half)\n", mem6c / 1048576.0);
 		{
 			struct bpf_prog_info pi = {};
 			__u32 pl = sizeof(pi);
