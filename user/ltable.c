@@ -528,62 +528,57 @@ static int place_hosts(struct build *b)
 	return 0;
 }
 
-static int place_v6(struct build *b)
+/* The three IPv6 cell types hold two 24-byte items and then the flags
+ * word: one placement for all of them. */
+_Static_assert(offsetof(struct bw_v6b_cell, flags) == 2 * sizeof(struct bw_v6_bucket), "v6b");
+_Static_assert(offsetof(struct bw_v6p_cell, flags) == 2 * sizeof(struct bw_v6_pslot), "v6p");
+_Static_assert(offsetof(struct bw_v6s_cell, flags) == 2 * sizeof(struct bw_v6_sub), "v6s");
+_Static_assert(sizeof(struct bw_v6_bucket) == sizeof(struct bw_v6_pslot) &&
+	       sizeof(struct bw_v6_pslot) == sizeof(struct bw_v6_sub), "v6 items");
+#define V6_ITEM  sizeof(struct bw_v6_bucket)
+#define V6_CELL  sizeof(struct bw_v6b_cell)
+
+/* Places n items two per cell; *cells is a new array of *ncells cells
+ * (NULL, 0 for no items). */
+static int place_v6_cells(const void *items, size_t n, hash2_fn hf, void **cells, size_t *ncells)
 {
 	struct placed p;
+	unsigned char *out;
 	int rc;
 
-	rc = cuckoo_place(&p, b->bvals, b->nbkts, 2, 0.8, v6b_hash2);
-	if (rc)
-		return rc;
-	b->bcells = calloc(p.nb, sizeof(*b->bcells));
-	b->nbcells = p.nb;
-	for (size_t c = 0; b->bcells && c < p.nb; c++) {
-		for (int k = 0; k < 2; k++)
-			if (p.slot[c * 2 + k])
-				b->bcells[c].s[k] = b->bvals[p.slot[c * 2 + k] - 1];
-		b->bcells[c].flags = p.ovf[c] ? BW_HS_OVERFLOW : 0;
-	}
-	placed_free(&p);
-	if (!b->bcells)
-		return -ENOMEM;
-	if (!b->npfx)
+	*cells = NULL;
+	*ncells = 0;
+	if (!n)
 		return 0;
-	rc = cuckoo_place(&p, b->pslots, b->npfx, 2, 0.8, v6p_hash2);
+	rc = cuckoo_place(&p, items, n, 2, 0.8, hf);
 	if (rc)
 		return rc;
-	b->pcells = calloc(p.nb, sizeof(*b->pcells));
-	b->npcells = p.nb;
-	for (size_t c = 0; b->pcells && c < p.nb; c++) {
+	out = calloc(p.nb, V6_CELL);
+	for (size_t c = 0; out && c < p.nb; c++) {
+		unsigned char *cell = out + c * V6_CELL;
+		__u64 flags = p.ovf[c] ? BW_HS_OVERFLOW : 0;
+
 		for (int k = 0; k < 2; k++)
 			if (p.slot[c * 2 + k])
-				b->pcells[c].s[k] = b->pslots[p.slot[c * 2 + k] - 1];
-		b->pcells[c].flags = p.ovf[c] ? BW_HS_OVERFLOW : 0;
+				memcpy(cell + k * V6_ITEM,
+				       (const unsigned char *)items + (p.slot[c * 2 + k] - 1) * V6_ITEM,
+				       V6_ITEM);
+		memcpy(cell + 2 * V6_ITEM, &flags, sizeof(flags));
+	}
+	if (out) {
+		*cells = out;
+		*ncells = p.nb;
 	}
 	placed_free(&p);
-	return b->pcells ? 0 : -ENOMEM;
+	return out ? 0 : -ENOMEM;
 }
 
-static int place_v6_sub(struct build *b)
+static int place_v6(struct build *b)
 {
-	struct placed p;
-	int rc;
-
-	if (!b->nsub)
-		return 0;
-	rc = cuckoo_place(&p, b->svals, b->nsub, 2, 0.8, v6s_hash2);
-	if (rc)
-		return rc;
-	b->scells = calloc(p.nb, sizeof(*b->scells));
-	b->nscells = p.nb;
-	for (size_t c = 0; b->scells && c < p.nb; c++) {
-		for (int k = 0; k < 2; k++)
-			if (p.slot[c * 2 + k])
-				b->scells[c].s[k] = b->svals[p.slot[c * 2 + k] - 1];
-		b->scells[c].flags = p.ovf[c] ? BW_HS_OVERFLOW : 0;
-	}
-	placed_free(&p);
-	return b->scells ? 0 : -ENOMEM;
+	return place_v6_cells(b->bvals, b->nbkts, v6b_hash2, (void **)&b->bcells, &b->nbcells) ||
+	       place_v6_cells(b->pslots, b->npfx, v6p_hash2, (void **)&b->pcells, &b->npcells) ||
+	       place_v6_cells(b->svals, b->nsub, v6s_hash2, (void **)&b->scells, &b->nscells)
+		       ? -1 : 0;
 }
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
@@ -974,7 +969,7 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 	b->nsub = k;
 	if (b->cls->full)
 		FAIL("more than %u distinct list combinations", BW_CLASS_MAX);
-	if (place_v6(b) || place_v6_sub(b))
+	if (place_v6(b))
 		FAIL("cannot place %zu IPv6 buckets, %zu /48 buckets and %zu prefixes", b->nbkts,
 		     b->nsub, b->npfx);
 	rc = 0;
