@@ -20,21 +20,13 @@
 
 #include "addr.h"
 #include "bench_ref.skel.h"
+#include "feed_mix.h"
 #include "lists.h"
 #include "ltable.h"
 #include "maps.h"
 
 static unsigned long n4 = 1000000, n6 = 200000;
 static int rounds = 11;     /* odd: the median is one of them */
-
-static __u64 rs = 0x9e3779b97f4a7c15ull;
-static __u32 rnd(void)
-{
-	rs ^= rs << 13;
-	rs ^= rs >> 7;
-	rs ^= rs << 17;
-	return (__u32)(rs >> 16);
-}
 
 static double now_ms(void)
 {
@@ -75,30 +67,6 @@ static void mask_key(struct bw_lpm_key *k)
 
 		k->addr[b] &= (__u8)(0xff00 >> keep);
 	}
-}
-
-/* Realistic length mixes (feeds are mostly /32, /24, /128, /64, /48). */
-static unsigned int v4_len(void)
-{
-	__u32 r = rnd() % 1000;
-
-	if (r < 600) return 32;
-	if (r < 850) return 24;
-	if (r < 949) return 16 + rnd() % 8;
-	if (r < 999) return 25 + rnd() % 7;
-	return 12 + rnd() % 4;
-}
-
-static unsigned int v6_len(void)
-{
-	__u32 r = rnd() % 1000;
-
-	if (r < 400) return 128;
-	if (r < 650) return 64;
-	if (r < 850) return 48;
-	if (r < 950) return 32;
-	if (r < 999) return 33 + rnd() % 31;
-	return 24 + rnd() % 8;
 }
 
 static void gen(struct bw_prefix_set *s4, struct bw_prefix_set *s6)

@@ -54,44 +54,10 @@
 
 #include "addr.h"
 #include "botwall.skel.h"
+#include "feed_mix.h"
 #include "lists.h"
 #include "ltable.h"
 #include "maps.h"
-
-static __u64 rs = 0x9e3779b97f4a7c15ull;
-static __u32 rnd(void)
-{
-	rs ^= rs << 13;
-	rs ^= rs >> 7;
-	rs ^= rs << 17;
-	return (__u32)(rs >> 16);
-}
-
-/* The length mixes of tests/bench/bench_datapath.c (v4_len, v6_len). They
- * are static there and that file is not shared, so they are repeated here;
- * keep the two in step. */
-static unsigned int v4_len(void)
-{
-	__u32 r = rnd() % 1000;
-
-	if (r < 600) return 32;
-	if (r < 850) return 24;
-	if (r < 949) return 16 + rnd() % 8;
-	if (r < 999) return 25 + rnd() % 7;
-	return 12 + rnd() % 4;
-}
-
-static unsigned int v6_len(void)
-{
-	__u32 r = rnd() % 1000;
-
-	if (r < 400) return 128;
-	if (r < 650) return 64;
-	if (r < 850) return 48;
-	if (r < 950) return 32;
-	if (r < 999) return 33 + rnd() % 31;
-	return 24 + rnd() % 8;
-}
 
 /* The documentation ranges the bench uses on the wire stay out of the
  * generated part: no generated prefix may cover or lie inside one of them
