@@ -586,6 +586,18 @@ static __always_inline __u32 v6p_find(void *pf, __u64 hi, __u64 lo, __u32 len, _
 		(bit) += (__u32)(s_ * (k));                                        \
 	} while (0)
 
+/* Does this generation's half of bw_v6pbf (base: its first word) prove
+ * the key (h, l, len) absent? k: the caller's map key slot. */
+static __always_inline int v6_pbf_absent(__u32 base, __u64 h, __u64 l, __u32 len, __u32 *k)
+{
+	__u32 fb = BW_V6PBF_BIT(h, l, len);
+	__u64 *fw;
+
+	*k = base + (fb >> 6);
+	fw = bpf_map_lookup_elem(&bw_v6pbf, k);
+	return fw && !((*fw >> (fb & 63)) & 1);
+}
+
 /* Index of the top set bit of x != 0, 0..63. */
 static __always_inline __u32 top_bit(__u64 x)
 {
@@ -605,7 +617,7 @@ static __always_inline __u32 top_bit(__u64 x)
 static __always_inline long v6_probe_step(struct v6_probe *st)
 {
 	__u64 h, l;
-	__u32 bit, len, c;
+	__u32 bit, len, c, w;
 
 	if (!(st->lens0 | st->lens1))
 		return 1;
@@ -620,14 +632,8 @@ static __always_inline long v6_probe_step(struct v6_probe *st)
 	if (len > 128)
 		return 1;
 	v6_cut(st->hi, st->lo, len, &h, &l);
-	if (st->pbf & BW_V6P_PBF_ON) {
-		__u32 fb = BW_V6PBF_BIT(h, l, len);
-		__u32 w = (st->pbf & BW_V6P_MASK) + (fb >> 6);
-		__u64 *fw = bpf_map_lookup_elem(&bw_v6pbf, &w);
-
-		if (fw && !((*fw >> (fb & 63)) & 1))
-			return 0;              /* no such prefix: next length */
-	}
+	if ((st->pbf & BW_V6P_PBF_ON) && v6_pbf_absent(st->pbf & BW_V6P_MASK, h, l, len, &w))
+		return 0;                      /* no such prefix: next length */
 	c = v6p_find(st->pf, h, l, len, BW_V6P_HASH(h, l, len, BW_V6_K1) & st->pmask);
 	if (c == BW_HS_OVERFLOW)
 		c = v6p_find(st->pf, h, l, len, BW_V6P_HASH(h, l, len, BW_V6_K2) & st->pmask);
@@ -705,19 +711,14 @@ static __always_inline struct bw_v6_sub *v6s_find(__u32 gen, __u64 hi, const str
 						  __u32 *k)
 {
 	__u64 key = hi >> 16;
-	__u32 smask = ls->v6s_mask[gen & 1], fb;
+	__u32 smask = ls->v6s_mask[gen & 1];
 	struct bw_v6s_cell *sc;
 	struct bw_v6_sub *s;
-	__u64 *fw;
 	void *sm;
 
-	if (ls->flags & (BW_LS_F_V6PBF0 << (gen & 1))) {
-		fb = BW_V6PBF_BIT(key << 16, 0ull, 48ull);
-		*k = (gen & 1) * BW_V6PBF_WORDS + (fb >> 6);
-		fw = bpf_map_lookup_elem(&bw_v6pbf, k);
-		if (fw && !((*fw >> (fb & 63)) & 1))
-			return NULL;
-	}
+	if ((ls->flags & (BW_LS_F_V6PBF0 << (gen & 1))) &&
+	    v6_pbf_absent((gen & 1) * BW_V6PBF_WORDS, key << 16, 0, 48, k))
+		return NULL;
 	*k = gen & 1;
 	sm = bpf_map_lookup_elem(&bw_v6sub, k);
 	if (!sm)

@@ -765,12 +765,12 @@ static bool lens_reach_48(const __u64 lens[2])
 	return (lens[0] >> 15) || lens[1];
 }
 
-/* The full mask of the longest prefix of length lo_len..hi_len (both >= 33)
- * covering addr, among the lengths set in lens; 0 if none. */
-static __u64 best_cover(const struct pfx_tab *pt, const __u64 lens[2], const __u8 *addr,
-			unsigned int lo_len, unsigned int hi_len, bool *found)
+/* The longest prefix of length lo_len..hi_len (both >= 33) covering addr,
+ * among the lengths set in lens (its mask is full: every shorter cover's
+ * bits are in it), or NULL. */
+static const struct ent6 *best_cover(const struct pfx_tab *pt, const __u64 lens[2],
+				     const __u8 *addr, unsigned int lo_len, unsigned int hi_len)
 {
-	*found = false;
 	for (unsigned int l = hi_len; l >= lo_len; l--) {
 		struct v6key ck;
 		const struct ent6 *c;
@@ -781,12 +781,10 @@ static __u64 best_cover(const struct pfx_tab *pt, const __u64 lens[2], const __u
 		memcpy(ck.addr, addr, 16);
 		mask_addr(ck.addr, l);
 		c = pfx_find(pt, &ck);
-		if (c) {
-			*found = true;
-			return c->mask;
-		}
+		if (c)
+			return c;
 	}
-	return 0;
+	return NULL;
 }
 
 /* Where a prefix > /32 goes: the prefix table, or (alone under its /32 or
@@ -830,8 +828,8 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 		FAIL("out of memory (ipv6)");
 	for (i = 0; i < n; i++) {
 		__u32 top = top_of(&e[i].k);
+		const struct ent6 *c;
 		struct bkt *bk;
-		bool found;
 
 		if (e[i].k.len <= 32) {
 			__u64 cnt = 1ull << (32 - e[i].k.len);
@@ -851,7 +849,8 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 			FAIL("out of memory (ipv6 buckets)");
 		/* Full mask: own, the bucket's <= /32, the best shorter cover's
 		 * (its full mask holds every one shorter still). */
-		e[i].mask |= bk->mask | best_cover(&pt, bk->lens, e[i].k.addr, 33, e[i].k.len - 1, &found);
+		c = best_cover(&pt, bk->lens, e[i].k.addr, 33, e[i].k.len - 1);
+		e[i].mask |= bk->mask | (c ? c->mask : 0);
 		lens_set(bk->lens, e[i].k.len);
 		bk->nlong++;
 		bk->one = i;
@@ -865,9 +864,9 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 	for (i = 0; i < bt.cap; i++)
 		bt.e[i].split = bt.e[i].used && bt.e[i].nlong >= 2 && lens_reach_48(bt.e[i].lens);
 	for (i = 0; i < n; i++) {
+		const struct ent6 *c;
 		struct bkt *bk, *sb;
 		__u64 hi, lo;
-		bool found;
 
 		if (e[i].k.len < 48)
 			continue;
@@ -880,9 +879,8 @@ static int build_v6(struct build *b, struct ent6 *e, size_t n, char *err, size_t
 			sb = bkt_get(&st, hi >> 16, true);
 			if (!sb)
 				FAIL("out of memory (ipv6 /48 buckets)");
-			sb->mask = best_cover(&pt, bk->lens, e[i].k.addr, 33, 47, &found);
-			if (!found)
-				sb->mask = bk->mask;
+			c = best_cover(&pt, bk->lens, e[i].k.addr, 33, 47);
+			sb->mask = c ? c->mask : bk->mask;
 		}
 		if (e[i].k.len == 48) {
 			sb->mask = e[i].mask;          /* includes every cover */
