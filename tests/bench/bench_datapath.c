@@ -228,14 +228,19 @@ static double median_ratio(const struct run_case *a, const struct run_case *b)
 	return median(q, rounds);
 }
 
-/* Fill bench_addrs: half drawn from listed prefixes (random host bits),
- * half uniformly random; v6 selects the family. */
+/* Which sources the cache-cold lookups use (BW_BENCH_ADDRS): by default
+ * half drawn from listed prefixes and half uniformly random; "listed" or
+ * "unlisted" measures one kind alone. */
+static enum { MIX_HALF, MIX_LISTED, MIX_UNLISTED } addr_mix;
+
+/* Fill bench_addrs: drawn from listed prefixes (random host bits) or
+ * uniformly random, as addr_mix says; v6 selects the family. */
 static void fill_addrs(int fd, const struct bw_prefix_set *s, bool v6)
 {
 	for (__u32 i = 0; i < 65536; i++) {
 		struct bw_addr a;
 
-		if (i & 1) {
+		if (addr_mix == MIX_LISTED || (addr_mix == MIX_HALF && (i & 1))) {
 			const struct bw_lpm_key *k = &s->keys[rnd() % s->n];
 
 			memcpy(a.b, k->addr, 16);
@@ -360,6 +365,18 @@ int main(int argc, char **argv)
 		rounds = *end ? 0 : (int)v;
 		if (rounds < 1 || rounds > MAX_ROUNDS) {
 			fprintf(stderr, "bench: BW_BENCH_ROUNDS: 1 to %d\n", MAX_ROUNDS);
+			return 2;
+		}
+	}
+	if (getenv("BW_BENCH_ADDRS")) {
+		const char *v = getenv("BW_BENCH_ADDRS");
+
+		if (!strcmp(v, "listed"))
+			addr_mix = MIX_LISTED;
+		else if (!strcmp(v, "unlisted"))
+			addr_mix = MIX_UNLISTED;
+		else if (strcmp(v, "half")) {
+			fprintf(stderr, "bench: BW_BENCH_ADDRS: half, listed or unlisted, not \"%s\"\n", v);
 			return 2;
 		}
 	}
@@ -522,10 +539,11 @@ int main(int argc, char **argv)
 			m[i] = median(rc[i].v, rounds);
 		e = m[E];
 
-		double c4, c6, cl4, cl6, h4, h6, hl4, hl6, c6c, cl6c, h6c, hl6c;
+		double c4, c6, cl4, cl6, h4, h6, hl4, hl6, c6c, cl6c, h6c, hl6c, fl, hfl;
 		int none = bpf_program__fd(ref->progs.lookup_none);
 		int lbw = bpf_program__fd(ref->progs.lookup_bw);
 		int llpm = bpf_program__fd(ref->progs.lookup_lpm);
+		int lfloor = bpf_program__fd(ref->progs.lookup_floor);
 		int addrs = bpf_map__fd(ref->maps.bench_addrs);
 
 		fill_addrs(addrs, &s4, false);
@@ -571,7 +589,7 @@ int main(int argc, char **argv)
 		fill_addrs(addrs, &s6c, true);
 		c6c = per_lookup(lbw, none, &h6c, &ref->bss->bench_hits);
 		cl6c = per_lookup(llpm, none, &hl6c, &ref->bss->bench_hits);
-
+		fl = per_lookup(lfloor, none, &hfl, &ref->bss->bench_hits);
 		printf("Datapath bench: %lu IPv4 + %lu IPv6 generated prefixes, median of %d interleaved rounds\n",
 		       s4.n, s6.n, rounds);
 		printf("  IPv4: %zu prefixes -> %zu host entries, %zu tbl8 groups; %zu classes\n",
@@ -606,7 +624,9 @@ int main(int argc, char **argv)
 		       median_ratio(&rc[L6], &rc[A6]));
 		printf("        botwall allowed minus empty: v4 %.1f ns, v6 %.1f ns; LPM lookup minus empty: "
 		       "v4 %.1f ns, v6 %.1f ns\n", m[A4] - e, m[A6] - e, m[L4] - e, m[L6] - e);
-		printf("\nlookup only, 65536 different random sources per run (half inside a listed prefix):\n");
+		printf("\nlookup only, 65536 different random sources per run (%s):\n",
+		       addr_mix == MIX_LISTED ? "all inside a listed prefix" :
+		       addr_mix == MIX_UNLISTED ? "all uniformly random" : "half inside a listed prefix");
 		printf("%-44s %9s %9s %9s\n", "structure", "ns/lookup", "matched", "LPM/this");
 		printf("%-44s %9.1f %8.0f%% %9.1f\n", "botwall tables, IPv4", c4, h4 * 100, cl4 / c4);
 		printf("%-44s %9.1f %8.0f%% %9.1f\n", "plain LPM trie, IPv4", cl4, hl4 * 100, 1.0);
@@ -615,6 +635,9 @@ int main(int argc, char **argv)
 		printf("%-44s %9.1f %8.0f%% %9.1f\n", "botwall tables, IPv6 clustered", c6c, h6c * 100,
 		       cl6c / c6c);
 		printf("%-44s %9.1f %8.0f%% %9.1f\n", "plain LPM trie, IPv6 clustered", cl6c, hl6c * 100, 1.0);
+		printf("%-44s %9.1f %9s %9s\n", "one random read of a 16 MiB array (floor)", fl, "-", "-");
+		printf("        a structure reading one cold line per lookup would be at: LPM/floor IPv4 %.1fx, "
+		       "IPv6 spread %.1fx, IPv6 clustered %.1fx\n", cl4 / fl, cl6 / fl, cl6c / fl);
 		printf("\nmemory (kernel memlock): botwall tables %.1f MiB (%.1f MiB for the "
 		       "2 s after a reload, while both generations exist); LPM trie %.1f MiB\n",
 		       mem_bw / 1048576.0, 2 * mem_bw / 1048576.0, mem_lpm / 1048576.0);

@@ -69,10 +69,27 @@ struct {
 
 __u64 bench_hits;
 
+/* The floor of any table that does not fit in the caches: one read of a
+ * random 64-byte line of an array of BENCH_FLOOR_LINES lines (16 MiB, the
+ * size class of the IPv6 tables), the line picked by a hash of the address
+ * (so the read depends on the address read before it, as a lookup's does). */
+#define BENCH_FLOOR_LINES (1u << 18)
+
+struct bench_line {
+	__u64 w[8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BENCH_FLOOR_LINES);
+	__type(key, __u32);
+	__type(value, struct bench_line);
+} bench_floor SEC(".maps");
+
 struct lctx {
 	struct bw_lstate ls;    /* a copy, read once */
 	__u32 gen;
-	__u32 kind;     /* 0 none, 1 botwall tables, 2 LPM trie */
+	__u32 kind;     /* 0 none, 1 botwall tables, 2 LPM trie, 3 one read */
 	__u64 hits;
 };
 
@@ -101,6 +118,16 @@ static long lookup_one(__u32 i, void *arg)
 
 		__builtin_memcpy(key.addr, a->b, 16);
 		c->hits += bpf_map_lookup_elem(&ref_lpm, &key) != NULL;
+	} else if (c->kind == 3) {
+		__u64 hi, lo;
+		struct bench_line *l;
+
+		__builtin_memcpy(&hi, a->b, 8);
+		__builtin_memcpy(&lo, &a->b[8], 8);
+		k = BW_V6P_HASH(hi, lo, 128, BW_V6_K1) & (BENCH_FLOOR_LINES - 1);
+		l = bpf_map_lookup_elem(&bench_floor, &k);
+		if (l)
+			c->hits += l->w[0] & 1;
 	} else {
 		c->hits += a->b[15] & 1;
 	}
@@ -141,4 +168,11 @@ int lookup_lpm(struct xdp_md *ctx)
 {
 	(void)ctx;
 	return run_lookups(2);
+}
+
+SEC("xdp")
+int lookup_floor(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return run_lookups(3);
 }
