@@ -30,7 +30,7 @@ LIB_SRCS   := user/names.c user/addr.c user/lists.c user/http.c user/score.c \
 	      user/maps.c user/log.c user/config.c user/lock.c user/loader.c user/ltable.c
 LIB_SRCS   += user/migrate.c user/fetch.c
 LIB_SRCS   += user/store.c user/sites.c user/geo.c user/api.c user/record.c user/decide.c
-LIB_SRCS   += user/behave.c user/policy.c
+LIB_SRCS   += user/behave.c user/policy.c user/text.c
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_SRCS     := user/botwalld.c
 D_OBJS     := $(D_SRCS:%.c=$(BUILD)/%.o)
@@ -39,7 +39,7 @@ HDRS       := $(wildcard bpf/*.h user/*.h tools/*.h tests/bench/*.h)
 
 UNIT_TESTS := test_http test_score test_addr test_lists test_corpus test_config test_engine
 UNIT_TESTS += test_store test_decide
-UNIT_TESTS += test_behave test_policy
+UNIT_TESTS += test_behave test_policy test_text
 TEST_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%) $(BUILD)/tests/bpf/test_xdp \
 	      $(BUILD)/tests/bpf/xdp_neighbour.bpf.o
 TEST_BINS  += $(BUILD)/tests/api/api_serve
@@ -101,7 +101,7 @@ deps:
 	./tests/deps.sh
 
 FUZZ_BIN   := $(BUILD)/tests/fuzz/fuzz_score
-FUZZ_SRCS  := tests/fuzz/fuzz_score.c user/http.c user/score.c user/uadb.c user/p0f.c \
+FUZZ_SRCS  := tests/fuzz/fuzz_score.c user/http.c user/score.c user/uadb.c user/p0f.c user/text.c \
 	      user/horder.c user/engine.c user/names.c user/addr.c user/behave.c
 FUZZ_SECONDS ?= 300
 

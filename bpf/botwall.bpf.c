@@ -164,57 +164,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } bw_lstats SEC(".maps");
 
-/* Inner map templates: BPF_F_INNER_MAP lets the daemon size each
- * generation's arrays to its contents. The tbl24 has one size, and without
- * the flag the verifier inlines its lookup (the allowed packet's path).
- * Sizes, not BTF types: clang emits the value structs only as forward
- * declarations here, and the inner maps are created by the daemon anyway
- * (their layout is in botwall_abi.h). */
+/* The list tables: one array of two inner maps each, the inner map of
+ * generation 0 and of generation 1 (docs/datapath.md "Atomic reload"),
+ * pinned by name. Their inner templates give sizes, not BTF types: clang
+ * emits the value structs only as forward declarations here, and the
+ * inner maps are created by the daemon anyway (their layout is in
+ * botwall_abi.h).
+ *
+ * The tbl24 has one fixed size, and without BPF_F_INNER_MAP the verifier
+ * inlines its lookup (the allowed packet's path). */
 struct t24_inner {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, BW_T24_CHUNKS);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(struct bw_t24_chunk));
-};
-
-struct t8_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct bw_t8_group));
-};
-
-struct v4host_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct bw_host_bucket));
-};
-
-struct v6bkt_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct bw_v6b_cell));
-};
-
-struct v6pfx_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct bw_v6p_cell));
-};
-
-struct v6sub_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct bw_v6s_cell));
 };
 
 struct {
@@ -225,45 +188,15 @@ struct {
 	__array(values, struct t24_inner);
 } bw_v4t24 SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__array(values, struct t8_inner);
-} bw_v4t8 SEC(".maps");
+/* The others have BPF_F_INNER_MAP: the daemon sizes each generation's
+ * array to its contents (cells of the given type). */
+#define BW_GEN_TABLE(name, cell)                                                   	struct name##_inner {                                                      		__uint(type, BPF_MAP_TYPE_ARRAY);                                  		__uint(max_entries, 1);                                            		__uint(map_flags, BPF_F_INNER_MAP);                                		__uint(key_size, sizeof(__u32));                                   		__uint(value_size, sizeof(cell));                                  	};                                                                         	struct {                                                                   		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);                          		__uint(max_entries, 2);                                            		__type(key, __u32);                                                		__uint(pinning, LIBBPF_PIN_BY_NAME);                               		__array(values, struct name##_inner);                              	} name SEC(".maps")
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__array(values, struct v4host_inner);
-} bw_v4host SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__array(values, struct v6bkt_inner);
-} bw_v6bkt SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__array(values, struct v6pfx_inner);
-} bw_v6pfx SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__array(values, struct v6sub_inner);
-} bw_v6sub SEC(".maps");
+BW_GEN_TABLE(bw_v4t8, struct bw_t8_group);       /* IPv4 tbl8 groups           */
+BW_GEN_TABLE(bw_v4host, struct bw_host_bucket);  /* IPv4 /32 host buckets      */
+BW_GEN_TABLE(bw_v6bkt, struct bw_v6b_cell);      /* IPv6 /32 buckets           */
+BW_GEN_TABLE(bw_v6pfx, struct bw_v6p_cell);      /* IPv6 prefixes /33-/128     */
+BW_GEN_TABLE(bw_v6sub, struct bw_v6s_cell);      /* IPv6 /48 buckets           */
 
 /* Fixed size, so the verifier inlines its lookup. */
 struct {

@@ -17,6 +17,7 @@
 #include "lock.h"
 #include "maps.h"
 #include "names.h"
+#include "text.h"
 
 #define API_CONN_LIMIT     64
 #define API_PER_IP_LIMIT   16
@@ -54,53 +55,46 @@ static unsigned int parse_scopes(char *s)
 int bw_tokens_load(const char *path, struct bw_tokens *out, char *err, size_t errlen)
 {
 	struct bw_tokens t = {};
-	char line[512];
-	unsigned int lineno = 0;
+	char line[512], *l;
 	FILE *f = fopen(path, "re");
+	struct bw_lines r = BW_LINES_INIT(f, path, "#", line);
+	int more;
 
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while ((more = bw_lines_next(&r, &l, err, errlen)) > 0) {
 		char tok[BW_TOKEN_MAX + 2], scopes[128], extra[2], *p;
-		size_t len = strlen(line);
+		unsigned long lineno = r.lineno;
+		size_t len;
 		unsigned int m;
 		int n;
 
-		lineno++;
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
-			goto fail;
-		}
-		if ((p = strchr(line, '#')))
-			*p = '\0';
-		n = sscanf(line, "%129s %127s %1s", tok, scopes, extra);
-		if (n <= 0)
-			continue;
+		n = sscanf(l, "%129s %127s %1s", tok, scopes, extra);
 		if (n != 2) {
-			snprintf(err, errlen, "%s:%u: expected 'TOKEN SCOPE[,SCOPE]'", path, lineno);
+			snprintf(err, errlen, "%s:%lu: expected 'TOKEN SCOPE[,SCOPE]'", path, lineno);
 			goto fail;
 		}
 		len = strlen(tok);
 		if (len < BW_TOKEN_MIN || len > BW_TOKEN_MAX) {
-			snprintf(err, errlen, "%s:%u: token must be %d-%d characters", path, lineno,
+			snprintf(err, errlen, "%s:%lu: token must be %d-%d characters", path, lineno,
 				 BW_TOKEN_MIN, BW_TOKEN_MAX);
 			goto fail;
 		}
 		for (size_t i = 0; i < len; i++)
 			if (tok[i] < 0x21 || tok[i] > 0x7e) {
-				snprintf(err, errlen, "%s:%u: token must be printable ASCII", path, lineno);
+				snprintf(err, errlen, "%s:%lu: token must be printable ASCII", path, lineno);
 				goto fail;
 			}
 		m = parse_scopes(scopes);
 		if (!m) {
-			snprintf(err, errlen, "%s:%u: scopes must be read, decide, admin joined by ','",
+			snprintf(err, errlen, "%s:%lu: scopes must be read, decide, admin joined by ','",
 				 path, lineno);
 			goto fail;
 		}
 		if (t.n == BW_TOKENS_MAX) {
-			snprintf(err, errlen, "%s:%u: more than %d tokens", path, lineno, BW_TOKENS_MAX);
+			snprintf(err, errlen, "%s:%lu: more than %d tokens", path, lineno, BW_TOKENS_MAX);
 			goto fail;
 		}
 		p = realloc(t.t, (t.n + 1) * sizeof(*t.t));
@@ -115,7 +109,10 @@ int bw_tokens_load(const char *path, struct bw_tokens *out, char *err, size_t er
 		t.t[t.n].scopes = m;
 		t.n++;
 	}
+	if (more < 0)
+		goto fail;
 	fclose(f);
+	explicit_bzero(line, sizeof(line));     /* the tokens are secrets */
 	if (!t.n) {
 		snprintf(err, errlen, "%s: no tokens", path);
 		free(t.t);
@@ -125,6 +122,7 @@ int bw_tokens_load(const char *path, struct bw_tokens *out, char *err, size_t er
 	return 0;
 fail:
 	fclose(f);
+	explicit_bzero(line, sizeof(line));
 	if (t.t)
 		explicit_bzero(t.t, t.n * sizeof(*t.t));
 	free(t.t);

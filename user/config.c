@@ -9,6 +9,7 @@
 #include "ltable.h"
 #include "maps.h"
 #include "names.h"
+#include "text.h"
 
 enum { LIST_BLOCK = 1u, LIST_ALLOW = 2u, LIST_PORT = 4u, LIST_TABLE = 8u, LIST_POLICY = 16u };
 
@@ -460,26 +461,14 @@ int bw_settings_set(struct bw_settings *s, const char *key, const char *v,
 #undef BAD
 }
 
-static char *trim(char *p)
-{
-	char *end;
-
-	while (isspace((unsigned char)*p))
-		p++;
-	end = p + strlen(p);
-	while (end > p && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return p;
-}
-
 int bw_config_load(struct bw_settings *s, const char *path, char *err, size_t errlen)
 {
 	struct bw_settings tmp;
 	unsigned int reset = 0;
-	unsigned long lineno = 0;
-	char line[4096], where[PATH_MAX + 32];
+	char line[4096], where[PATH_MAX + 32], *p;
+	struct bw_lines r;
 	FILE *f;
-	int rc = 0;
+	int rc = 0, more;
 
 	f = fopen(path, "r");
 	if (!f) {
@@ -492,21 +481,11 @@ int bw_config_load(struct bw_settings *s, const char *path, char *err, size_t er
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *p, *eq, *key, *val;
+	r = (struct bw_lines)BW_LINES_INIT(f, path, "#", line);
+	while ((more = bw_lines_next(&r, &p, err, errlen)) > 0) {
+		char *eq, *key, *val;
 
-		lineno++;
-		snprintf(where, sizeof(where), "%s:%lu", path, lineno);
-		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(err, errlen, "%s: line longer than %zu characters", where, sizeof(line) - 2);
-			rc = -1;
-			break;
-		}
-		p = line;
-		p[strcspn(p, "#")] = '\0';
-		p = trim(p);
-		if (!*p)
-			continue;
+		snprintf(where, sizeof(where), "%s:%lu", path, r.lineno);
 		eq = strchr(p, '=');
 		if (!eq) {
 			snprintf(err, errlen, "%s: expected 'key = value', got '%.80s'", where, p);
@@ -514,17 +493,15 @@ int bw_config_load(struct bw_settings *s, const char *path, char *err, size_t er
 			break;
 		}
 		*eq = '\0';
-		key = trim(p);
-		val = trim(eq + 1);
+		key = bw_trim(p);
+		val = bw_trim(eq + 1);
 		if (bw_settings_set(&tmp, key, val, where, &reset, err, errlen)) {
 			rc = -1;
 			break;
 		}
 	}
-	if (!rc && ferror(f)) {
-		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+	if (more < 0)
 		rc = -1;
-	}
 	fclose(f);
 	if (rc) {
 		bw_settings_free(&tmp);

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <bpf/bpf.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 
 #include "addr.h"
 #include "lists.h"
+#include "text.h"
 
 int bw_prefix_set_add(struct bw_prefix_set *s, const struct bw_lpm_key *k)
 {
@@ -156,30 +156,14 @@ int bw_list_parse_stream(FILE *f, const char *name, struct bw_prefix_set *out,
 			 char *err, size_t errlen)
 {
 	struct bw_prefix_set set = {};
-	char line[BW_LIST_LINE_MAX + 2];
-	unsigned long lineno = 0;
-	char msg[160];
+	char line[BW_LIST_LINE_MAX + 1], msg[160], *p;
+	struct bw_lines r = BW_LINES_INIT(f, name, "#;", line);
+	int more;
 
-	while (fgets(line, sizeof(line), f)) {
+	while ((more = bw_lines_next(&r, &p, err, errlen)) > 0) {
+		unsigned long lineno = r.lineno;
 		struct bw_lpm_key k;
-		char *p = line, *end;
-		size_t len = strlen(line);
 
-		lineno++;
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f)) {
-			snprintf(err, errlen, "%s:%lu: line longer than %d characters",
-				 name, lineno, BW_LIST_LINE_MAX);
-			goto fail;
-		}
-		/* Strip the comment, then surrounding white space. */
-		p[strcspn(p, "#;")] = '\0';
-		while (isspace((unsigned char)*p))
-			p++;
-		end = p + strlen(p);
-		while (end > p && isspace((unsigned char)end[-1]))
-			*--end = '\0';
-		if (!*p)
-			continue;
 		/* ipset save: "create NAME TYPE ..." headers are skipped,
 		 * "add NAME ENTRY [timeout N]" lines give the entry. */
 		if (!strncmp(p, "create ", 7) || !strncmp(p, "create\t", 7))
@@ -211,10 +195,8 @@ int bw_list_parse_stream(FILE *f, const char *name, struct bw_prefix_set *out,
 			goto fail;
 		}
 	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error: %s", name, strerror(errno));
+	if (more < 0)
 		goto fail;
-	}
 	bw_prefix_set_finish(&set);
 	*out = set;
 	return 0;

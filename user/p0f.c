@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "p0f.h"
+#include "text.h"
 
 #define MAX_DIST 35  /* hops between the initial TTL and what we see (p0f's own bound) */
 
@@ -59,18 +59,6 @@ static int split(char *s, char **f, int n, char sep)
 			f[k++] = s + 1;
 		}
 	return k;
-}
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = 0;
-	return s;
 }
 
 static int parse_sig(char *s, struct sig *g, const char **bad)
@@ -138,8 +126,9 @@ struct bw_p0f *bw_p0f_load(const char *path, char *err, size_t errlen)
 {
 	struct bw_p0f *db = calloc(1, sizeof(*db));
 	FILE *f;
-	char line[512];
-	int ln = 0, in_sec = 0, have_label = 0;
+	char line[512], *s;
+	struct bw_lines r;
+	int ln, in_sec = 0, have_label = 0, more;
 
 	if (!db)
 		return NULL;
@@ -151,12 +140,14 @@ struct bw_p0f *bw_p0f_load(const char *path, char *err, size_t errlen)
 		free(db);
 		return NULL;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *s = trim(line), *eq, *k, *v;
+	/* Comments are lines that start with ';' (p0f.fp's own rule). */
+	r = (struct bw_lines)BW_LINES_INIT(f, path, NULL, line);
+	while ((more = bw_lines_next(&r, &s, err, errlen)) > 0) {
+		char *eq, *k, *v;
 		const char *bad = "";
 
-		ln++;
-		if (!*s || *s == ';')
+		ln = (int)r.lineno;
+		if (*s == ';')
 			continue;
 		if (*s == '[') {
 			in_sec = !strcmp(s, "[tcp:request]");
@@ -170,8 +161,8 @@ struct bw_p0f *bw_p0f_load(const char *path, char *err, size_t errlen)
 			goto fail;
 		}
 		*eq = 0;
-		k = trim(s);
-		v = trim(eq + 1);
+		k = bw_trim(s);
+		v = bw_trim(eq + 1);
 		if (!strcmp(k, "label")) {
 			if (db->nl == db->capl) {
 				size_t nc = db->capl ? db->capl * 2 : 64;
@@ -214,6 +205,8 @@ struct bw_p0f *bw_p0f_load(const char *path, char *err, size_t errlen)
 		}
 		/* sys = ... and other keys are not needed */
 	}
+	if (more < 0)
+		goto fail;
 	fclose(f);
 	if (!db->n) {
 		snprintf(err, errlen, "%s: no [tcp:request] signatures", path);

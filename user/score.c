@@ -11,6 +11,7 @@
 #include "horder.h"
 #include "names.h"
 #include "p0f.h"
+#include "text.h"
 #include "uadb.h"
 
 /*
@@ -686,44 +687,24 @@ void bw_score_request(const struct bw_http_req *req, enum bw_http_status status,
 
 /* ---- weights file ---- */
 
-static char *trim_ws(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = 0;
-	return s;
-}
-
 int bw_weights_load(const char *path, struct bw_weights *out, char *err, size_t errlen)
 {
 	struct bw_weights w = *out;
 	FILE *f = fopen(path, "r");
-	char line[256];
-	int ln = 0;
+	char line[256], *s;
+	struct bw_lines r = BW_LINES_INIT(f, path, "#", line);
+	int more;
 
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *s, *k, *name, *val, *end, *save = NULL;
+	while ((more = bw_lines_next(&r, &s, err, errlen)) > 0) {
+		char *k, *name, *val, *end, *save = NULL;
+		unsigned long ln = r.lineno;
 		long v;
 		int id;
 
-		ln++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(err, errlen, "%s:%d: line too long", path, ln);
-			goto fail;
-		}
-		if ((s = strchr(line, '#')))
-			*s = 0;
-		s = trim_ws(line);
-		if (!*s)
-			continue;
 		k = strtok_r(s, " \t", &save);
 		name = strtok_r(NULL, " \t", &save);
 		val = strtok_r(NULL, " \t", &save);
@@ -734,7 +715,7 @@ int bw_weights_load(const char *path, struct bw_weights *out, char *err, size_t 
 			name = NULL;
 		}
 		if (!val || strtok_r(NULL, " \t", &save)) {
-			snprintf(err, errlen, "%s:%d: expected 'weight FLAG N', 'cap GROUP N', "
+			snprintf(err, errlen, "%s:%lu: expected 'weight FLAG N', 'cap GROUP N', "
 				 "'damping N', 'trust_profile_match N', 'challenge N', 'deny N', "
 				 "'behaviour_high N' or 'behaviour_moderate N'",
 				 path, ln);
@@ -743,12 +724,12 @@ int bw_weights_load(const char *path, struct bw_weights *out, char *err, size_t 
 		errno = 0;
 		v = strtol(val, &end, 10);
 		if (*end || errno || v < 0 || v > 100) {
-			snprintf(err, errlen, "%s:%d: '%s': expected a number 0-100", path, ln, val);
+			snprintf(err, errlen, "%s:%lu: '%s': expected a number 0-100", path, ln, val);
 			goto fail;
 		}
 		if (!strcmp(k, "weight")) {
 			if ((id = bw_flag_by_name(name)) < 0) {
-				snprintf(err, errlen, "%s:%d: unknown flag '%s'", path, ln, name);
+				snprintf(err, errlen, "%s:%lu: unknown flag '%s'", path, ln, name);
 				goto fail;
 			}
 			w.w[id] = (uint8_t)v;
@@ -756,7 +737,7 @@ int bw_weights_load(const char *path, struct bw_weights *out, char *err, size_t 
 			for (id = 0; id < BW_G__MAX && strcmp(bw_group_names[id], name); id++)
 				;
 			if (id == BW_G__MAX) {
-				snprintf(err, errlen, "%s:%d: unknown group '%s'", path, ln, name);
+				snprintf(err, errlen, "%s:%lu: unknown group '%s'", path, ln, name);
 				goto fail;
 			}
 			w.cap[id] = (uint8_t)v;
@@ -773,10 +754,12 @@ int bw_weights_load(const char *path, struct bw_weights *out, char *err, size_t 
 		} else if (!strcmp(k, "behaviour_moderate")) {
 			w.behave_moderate = (uint8_t)v;
 		} else {
-			snprintf(err, errlen, "%s:%d: unknown keyword '%s'", path, ln, k);
+			snprintf(err, errlen, "%s:%lu: unknown keyword '%s'", path, ln, k);
 			goto fail;
 		}
 	}
+	if (more < 0)
+		goto fail;
 	fclose(f);
 	if (w.challenge > w.deny) {
 		snprintf(err, errlen, "%s: challenge (%u) above deny (%u)", path, w.challenge, w.deny);

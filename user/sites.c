@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sites.h"
+#include "text.h"
 
 int bw_site_id_valid(const char *id)
 {
@@ -46,53 +47,44 @@ static int host_pattern_valid(const char *h)
 int bw_sites_load(const char *path, struct bw_sites *out, char *err, size_t errlen)
 {
 	struct bw_sites s = {};
-	char line[1024];
-	unsigned int lineno = 0;
+	char line[1024], *l;
 	FILE *f = fopen(path, "re");
+	struct bw_lines r = BW_LINES_INIT(f, path, "#", line);
+	int more;
 
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while ((more = bw_lines_next(&r, &l, err, errlen)) > 0) {
 		char host[BW_SITE_HOST_MAX + 1], site[BW_SITE_ID_MAX + 1], extra[2], *p;
-		size_t len = strlen(line);
+		unsigned long lineno = r.lineno;
 		int n;
 
-		lineno++;
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			snprintf(err, errlen, "%s:%u: line longer than %zu bytes", path, lineno,
-				 sizeof(line) - 2);
-			goto fail;
-		}
-		if ((p = strchr(line, '#')))
-			*p = '\0';
-		n = sscanf(line, "%254s %64s %1s", host, site, extra);
-		if (n <= 0)
-			continue;
+		n = sscanf(l, "%254s %64s %1s", host, site, extra);
 		if (n != 2) {
-			snprintf(err, errlen, "%s:%u: expected 'HOST SITE_ID'", path, lineno);
+			snprintf(err, errlen, "%s:%lu: expected 'HOST SITE_ID'", path, lineno);
 			goto fail;
 		}
 		for (p = host; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 		if (!host_pattern_valid(host)) {
-			snprintf(err, errlen, "%s:%u: '%s' is not a host name, *.name or *",
+			snprintf(err, errlen, "%s:%lu: '%s' is not a host name, *.name or *",
 				 path, lineno, host);
 			goto fail;
 		}
 		if (!bw_site_id_valid(site)) {
-			snprintf(err, errlen, "%s:%u: site id '%s': 1-63 of A-Z a-z 0-9 _ . -",
+			snprintf(err, errlen, "%s:%lu: site id '%s': 1-63 of A-Z a-z 0-9 _ . -",
 				 path, lineno, site);
 			goto fail;
 		}
 		for (size_t i = 0; i < s.n; i++)
 			if (!strcmp(s.rules[i].host, host)) {
-				snprintf(err, errlen, "%s:%u: host '%s' listed twice", path, lineno, host);
+				snprintf(err, errlen, "%s:%lu: host '%s' listed twice", path, lineno, host);
 				goto fail;
 			}
 		if (s.n == BW_SITES_MAX) {
-			snprintf(err, errlen, "%s:%u: more than %d hosts", path, lineno, BW_SITES_MAX);
+			snprintf(err, errlen, "%s:%lu: more than %d hosts", path, lineno, BW_SITES_MAX);
 			goto fail;
 		}
 		p = realloc(s.rules, (s.n + 1) * sizeof(*s.rules));
@@ -106,10 +98,8 @@ int bw_sites_load(const char *path, struct bw_sites *out, char *err, size_t errl
 		memcpy(s.rules[s.n].site, site, strlen(site) + 1);
 		s.n++;
 	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
+	if (more < 0)
 		goto fail;
-	}
 	fclose(f);
 	*out = s;
 	return 0;

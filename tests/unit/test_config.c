@@ -63,6 +63,20 @@ static void test_errors_name_line_and_keep_state(void)
 	CHECK_EQ(bw_config_load(&s, p, err, sizeof(err)), -1);
 	CHECK(strstr(err, ":1: unknown key 'colour'") != NULL);
 	unlink(p);
+
+	/* A line over the bound (a comment counts) is refused, not split. */
+	{
+		static char text[5000];
+
+		memset(text, '#', sizeof(text) - 2);
+		memcpy(text, "threshold = 50\n", 15);
+		text[sizeof(text) - 2] = '\n';
+		p = write_tmp(text);
+		CHECK_EQ(bw_config_load(&s, p, err, sizeof(err)), -1);
+		CHECK(strstr(err, ":2: line longer than 4095 bytes") != NULL);
+		CHECK_EQ(s.threshold, 80);
+		unlink(p);
+	}
 	bw_settings_free(&s);
 }
 
