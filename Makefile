@@ -35,7 +35,7 @@ LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_SRCS     := user/botwalld.c
 D_OBJS     := $(D_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS   := $(BUILD)/tools/botwall.o $(BUILD)/tools/score_cmd.o
-HDRS       := $(wildcard bpf/*.h user/*.h tools/*.h tests/bench/*.h)
+HDRS       := $(wildcard bpf/*.h user/*.h tools/*.h tests/bench/*.h tests/bpf/*.h tests/unit/*.h)
 
 UNIT_TESTS := test_http test_score test_addr test_lists test_corpus test_config test_engine
 UNIT_TESTS += test_store test_decide

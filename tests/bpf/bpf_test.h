@@ -8,6 +8,7 @@
 #define BW_BPF_TEST_H
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,6 +51,51 @@ static inline struct bw_ltable_fds bw_test_ltable_fds(const struct botwall_bpf *
 		memset(&fds, 0xff, sizeof(fds));
 	}
 	return fds;
+}
+
+/* The sample ring buffer as the tests read it: how many events arrived
+ * and the last one (its header, and its payload as far as it came). */
+struct bw_test_samples {
+	struct ring_buffer *rb;
+	struct bw_sample last;
+	int n;
+};
+
+static inline int bw_test_on_sample(void *ctx, void *data, size_t len)
+{
+	struct bw_test_samples *s = ctx;
+
+	if (len >= offsetof(struct bw_sample, payload)) {
+		if (len > sizeof(s->last))
+			len = sizeof(s->last);
+		memset(&s->last, 0, sizeof(s->last));
+		memcpy(&s->last, data, len);
+	}
+	s->n++;
+	return 0;
+}
+
+/* Reads skel's bw_samples into s; -1 with "FAIL name_ringbuf" printed. */
+static inline int bw_test_samples_open(const struct botwall_bpf *skel, struct bw_test_samples *s,
+				       const char *name)
+{
+	memset(s, 0, sizeof(*s));
+	s->rb = ring_buffer__new(bpf_map__fd(skel->maps.bw_samples), bw_test_on_sample, s, NULL);
+	if (!s->rb) {
+		printf("FAIL %s_ringbuf: %s\n", name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Forgets what was read so far, reads what is queued, and returns how
+ * many events that was. */
+static inline int bw_test_drain(struct bw_test_samples *s)
+{
+	s->n = 0;
+	memset(&s->last, 0, sizeof(s->last));
+	ring_buffer__consume(s->rb);
+	return s->n;
 }
 
 #endif

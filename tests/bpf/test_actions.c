@@ -230,17 +230,7 @@ static void verdict(const char *addr, __u8 action, __u32 rate, __u64 expires_ns)
 	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_verdicts), &a, &v, BPF_ANY);
 }
 
-static int samples;
-static struct bw_sample last;
-static int on_sample(void *c, void *d, size_t l)
-{
-	(void)c;
-	if (l >= offsetof(struct bw_sample, payload))
-		memcpy(&last, d, offsetof(struct bw_sample, payload));
-	samples++;
-	return 0;
-}
-static struct ring_buffer *rb;
+static struct bw_test_samples smp;
 
 static void check_rst(const struct tcp_spec *s)
 {
@@ -354,14 +344,11 @@ static void test_monitor_samples_with_sampling_off(void)
 
 	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &c, BPF_ANY);
 	verdict(s.src, BW_ACT_MONITOR, 0, 0);
-	samples = 0;
-	ring_buffer__consume(rb);
-	samples = 0;
+	bw_test_drain(&smp);
 	CHECK_EQ(run(in, n, NULL, NULL), XDP_PASS);
 	CHECK_EQ(moved(BW_CNT_EV_MONITORED), 1);
 	CHECK_EQ(moved(BW_CNT_EV_SAMPLED), 1);
-	ring_buffer__consume(rb);
-	CHECK_EQ(samples, 1);
+	CHECK_EQ(bw_test_drain(&smp), 1);
 	/* An unmonitored source is not sampled with sampling off. */
 	s.src = "198.51.100.41";
 	n = build(in, &s);
@@ -432,7 +419,7 @@ static void test_src_stats_welford(void)
 	run(in, n, NULL, NULL);
 	bpf_map_lookup_elem(fd, &a, &st);
 	CHECK_EQ(st.count, 6);
-	ring_buffer__consume(rb);
+	bw_test_drain(&smp);
 }
 
 static void test_welford_reference(void)
@@ -499,19 +486,15 @@ static void test_established_flag(void)
 		n = build(in, &s);
 		memcpy(in + 14 + 20, &sp, 2);      /* TCP source and destination port */
 		memcpy(in + 14 + 20 + 2, &dp, 2);
-		ring_buffer__consume(rb);
-		samples = 0;
+		bw_test_drain(&smp);
 		CHECK_EQ(run(in, n, NULL, NULL), XDP_PASS);
-		ring_buffer__consume(rb);
-		CHECK_EQ(samples, 1);
-		CHECK_EQ(last.established, 1);
+		CHECK_EQ(bw_test_drain(&smp), 1);
+		CHECK_EQ(smp.last.established, 1);
 		sp = htons((__u16)(sport ^ 0x5a5a));           /* no such connection */
 		memcpy(in + 14 + 20, &sp, 2);
-		samples = 0;
 		CHECK_EQ(run(in, n, NULL, NULL), XDP_PASS);
-		ring_buffer__consume(rb);
-		CHECK_EQ(samples, 1);
-		CHECK_EQ(last.established, 0);
+		CHECK_EQ(bw_test_drain(&smp), 1);
+		CHECK_EQ(smp.last.established, 0);
 	}
 	if (afd >= 0)
 		close(afd);
@@ -599,11 +582,8 @@ int main(void)
 	if (!skel)
 		return skip ? 0 : 1;
 	prog_fd = bpf_program__fd(skel->progs.botwall_xdp);
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.bw_samples), on_sample, NULL, NULL);
-	if (!rb) {
-		printf("FAIL actions_ringbuf: %s\n", strerror(errno));
+	if (bw_test_samples_open(skel, &smp, "actions"))
 		return 1;
-	}
 	RUN(test_reset_ipv4_ack);
 	RUN(test_reset_ipv4_syn_vlan);
 	RUN(test_reset_ipv6);
@@ -615,7 +595,7 @@ int main(void)
 	RUN(test_welford_reference);
 	RUN(test_established_flag);
 	RUN(test_verdict_filter);
-	ring_buffer__free(rb);
+	ring_buffer__free(smp.rb);
 	botwall_bpf__destroy(skel);
 	return CHECK_EXIT();
 }

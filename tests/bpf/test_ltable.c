@@ -96,26 +96,7 @@ static int run_addr(const struct bw_addr *a)
 	return (int)o.retval;
 }
 
-static struct bw_sample last_sample;
-static int samples_seen;
-
-static int on_sample(void *ctx, void *data, size_t len)
-{
-	(void)ctx;
-	if (len >= offsetof(struct bw_sample, payload))
-		memcpy(&last_sample, data, offsetof(struct bw_sample, payload));
-	samples_seen++;
-	return 0;
-}
-
-static struct ring_buffer *rb;
-
-static void drain(void)
-{
-	samples_seen = 0;
-	memset(&last_sample, 0, sizeof(last_sample));
-	ring_buffer__consume(rb);
-}
+static struct bw_test_samples smp;
 
 static void set_add(struct bw_prefix_set *s, const char *p)
 {
@@ -202,20 +183,20 @@ static void check_addr(const struct bw_list_def *d, size_t n, const char *addr, 
 		CHECK(0);
 		return;
 	}
-	drain();
+	bw_test_drain(&smp);
 	v = run_addr(&a);
-	ring_buffer__consume(rb);
+	ring_buffer__consume(smp.rb);
 	if (v != verdict)
 		printf("  %s: verdict %d, want %d\n", addr, v, verdict);
 	CHECK_EQ(v, verdict);
 	/* The userspace reference agrees with the table. */
 	CHECK_EQ(bw_ltable_ref_lookup(d, n, &a, &act), mask);
 	if (v == XDP_PASS && act != BW_LACT_ALLOW) {
-		CHECK_EQ(samples_seen, 1);
-		if (last_sample.list_mask != mask)
+		CHECK_EQ(smp.n, 1);
+		if (smp.last.list_mask != mask)
 			printf("  %s: sample mask %llx, want %llx\n", addr,
-			       (unsigned long long)last_sample.list_mask, (unsigned long long)mask);
-		CHECK_EQ(last_sample.list_mask, mask);
+			       (unsigned long long)smp.last.list_mask, (unsigned long long)mask);
+		CHECK_EQ(smp.last.list_mask, mask);
 	}
 }
 
@@ -315,7 +296,7 @@ static void test_v6_split_48(void)
 		check_addr(d, 4, t[i].addr, t[i].verdict, t[i].mask);
 	for (int i = 0; i < 4; i++)
 		bw_prefix_set_free(&s[i]);
-	drain();
+	bw_test_drain(&smp);
 }
 
 static void test_list_counters(void)
@@ -338,7 +319,7 @@ static void test_list_counters(void)
 	run_addr(&a);
 	bw_parse_addr("2001:de9:1::1", &a, err, sizeof(err));   /* list 63: passed */
 	run_addr(&a);
-	drain();
+	bw_test_drain(&smp);
 	bw_read_list_counters(fd, after);
 	CHECK_EQ(after[0].hits - before[0].hits, 2);
 	CHECK_EQ(after[0].drops - before[0].drops, 2);
@@ -371,7 +352,7 @@ static void test_refused_build_keeps_old(void)
 	CHECK_EQ(gen_now(), g);
 	bw_parse_addr("198.51.100.1", &a, err, sizeof(err));
 	CHECK_EQ(run_addr(&a), XDP_DROP);
-	drain();
+	bw_test_drain(&smp);
 	bw_prefix_set_free(&bad);
 }
 
@@ -396,7 +377,7 @@ static void test_release_old_generation(void)
 	CHECK_EQ(run_addr(&a), XDP_DROP);
 	bw_parse_addr("192.0.2.77", &a, err, sizeof(err));
 	CHECK_EQ(run_addr(&a), XDP_PASS);
-	drain();
+	bw_test_drain(&smp);
 }
 
 /* The IPv6 prefix filter is consulted, and only when its generation's
@@ -432,7 +413,7 @@ static void test_v6_prefix_filter(void)
 	CHECK_EQ(run_addr(&a), XDP_PASS);
 	bw_parse_addr("2001:db8:bad:1::9", &a, err, sizeof(err));
 	CHECK_EQ(run_addr(&a), XDP_PASS);
-	drain();
+	bw_test_drain(&smp);
 }
 
 /* ---- randomized: table vs reference ---- */
@@ -517,19 +498,19 @@ static void test_random_vs_reference(void)
 				a.b[i] |= (__u8)(rnd() & (i == k.prefixlen / 8 ? 0xff >> (k.prefixlen % 8) : 0xff));
 		mask = bw_ltable_ref_lookup(d, 5, &a, &act);
 		want = act == BW_LACT_DROP ? XDP_DROP : XDP_PASS;
-		samples_seen = 0;
+		smp.n = 0;
 		v = run_addr(&a);
-		ring_buffer__consume(rb);
+		ring_buffer__consume(smp.rb);
 		if (v == XDP_DROP)
 			drops++;
 		if (v != want || (v == XDP_PASS && act != BW_LACT_ALLOW &&
-				  (samples_seen != 1 || last_sample.list_mask != mask))) {
+				  (smp.n != 1 || smp.last.list_mask != mask))) {
 			if (wrong++ < 5) {
 				char s[BW_PREFIX_STRLEN];
 
 				bw_format_addr(&a, s, sizeof(s));
 				printf("  %s: verdict %d want %d, mask %llx want %llx\n", s, v, want,
-				       (unsigned long long)last_sample.list_mask, (unsigned long long)mask);
+				       (unsigned long long)smp.last.list_mask, (unsigned long long)mask);
 			}
 		}
 	}
@@ -571,7 +552,7 @@ static void test_many_hosts(void)
 		if (v != (listed[x] ? XDP_DROP : XDP_PASS) && wrong++ < 5)
 			printf("  198.51.%u.%u: verdict %d\n", 96 + (x >> 8), x & 255, v);
 		if ((x & 255) == 255)
-			drain();
+			bw_test_drain(&smp);
 	}
 	CHECK_EQ(wrong, 0);
 	bw_prefix_set_free(&hs);
@@ -624,7 +605,7 @@ static void test_host_bucket_overflow(void)
 		if (!bw_ltable_ref_lookup(&d, 1, &a, &(__u8){0}))
 			CHECK_EQ(run_addr(&a), XDP_PASS);
 	}
-	drain();
+	bw_test_drain(&smp);
 	bw_prefix_set_free(&hs);
 }
 
@@ -715,7 +696,7 @@ static void test_atomic_reload_under_traffic(void)
 			flips++;
 	r.stop = 1;
 	pthread_join(th, NULL);
-	drain();
+	bw_test_drain(&smp);
 	bw_read_list_counters(bpf_map__fd(skel->maps.bw_lstats), c1);
 	bw_read_counters(bpf_map__fd(skel->maps.bw_counters), k1);
 	printf("  %d flips, %ld packets replayed, %ld wrong\n", flips, r.runs, r.wrong);
@@ -745,11 +726,8 @@ int main(void)
 	prog_fd = bpf_program__fd(skel->progs.botwall_xdp);
 	fds = bw_test_ltable_fds(skel);
 	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &c, BPF_ANY);
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.bw_samples), on_sample, NULL, NULL);
-	if (!rb) {
-		printf("FAIL ltable_ringbuf: %s\n", strerror(errno));
+	if (bw_test_samples_open(skel, &smp, "ltable"))
 		return 1;
-	}
 	fixed_lists();
 
 	RUN(test_table_verdicts_and_masks);
@@ -763,7 +741,7 @@ int main(void)
 	RUN(test_host_bucket_overflow);
 	RUN(test_atomic_reload_under_traffic);
 
-	ring_buffer__free(rb);
+	ring_buffer__free(smp.rb);
 	botwall_bpf__destroy(skel);
 	return CHECK_EXIT();
 }

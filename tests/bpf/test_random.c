@@ -878,18 +878,7 @@ static u32 mutate(u8 *f, u32 len)
 
 static struct botwall_bpf *skel;
 static int prog_fd, cnt_fd, lstats_fd;
-static struct ring_buffer *rb;
-static struct bw_sample last_sample;
-static int samples_seen;
-
-static int on_sample(void *ctx, void *data, size_t len)
-{
-	(void)ctx;
-	if (len >= offsetof(struct bw_sample, payload))
-		memcpy(&last_sample, data, offsetof(struct bw_sample, payload));
-	samples_seen++;
-	return 0;
-}
+static struct bw_test_samples smp;
 
 static void set_cfg(const struct ref_cfg *c)
 {
@@ -1096,12 +1085,12 @@ static void test_random_packets(void)
 			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
 		if (check_cnt)
 			bw_read_counters(cnt_fd, c0);
-		samples_seen = 0;
+		smp.n = 0;
 		if (bpf_prog_test_run_opts(prog_fd, &o)) {
 			fail(i, frame, len, "BPF_PROG_TEST_RUN: %s", strerror(errno));
 			continue;
 		}
-		ring_buffer__consume(rb);
+		ring_buffer__consume(smp.rb);
 		if ((int)o.retval != want.xdp) {
 			fail(i, frame, len, "XDP %s, reference %s", xdp_name((int)o.retval), xdp_name(want.xdp));
 			continue;
@@ -1117,13 +1106,13 @@ static void test_random_packets(void)
 		} else if (want.xdp == XDP_PASS && (o.data_size_out != len || memcmp(out, frame, len))) {
 			fail(i, frame, len, "a passed frame was modified");
 		}
-		if (samples_seen != want.sample) {
-			fail(i, frame, len, "%d samples, reference %d", samples_seen, want.sample);
-		} else if (want.sample && (last_sample.list_mask != want.mask ||
-					   last_sample.list_action != want.lact ||
-					   memcmp(last_sample.saddr.b, want.p.src, 16))) {
+		if (smp.n != want.sample) {
+			fail(i, frame, len, "%d samples, reference %d", smp.n, want.sample);
+		} else if (want.sample && (smp.last.list_mask != want.mask ||
+					   smp.last.list_action != want.lact ||
+					   memcmp(smp.last.saddr.b, want.p.src, 16))) {
 			fail(i, frame, len, "sample: mask %llx action %u, reference %llx %u",
-			     (unsigned long long)last_sample.list_mask, last_sample.list_action,
+			     (unsigned long long)smp.last.list_mask, smp.last.list_action,
 			     (unsigned long long)want.mask, want.lact);
 		}
 		for (int c = 0; c < BW_CNT__MAX; c++)
@@ -1252,8 +1241,7 @@ int main(void)
 	prog_fd = bpf_program__fd(skel->progs.botwall_xdp);
 	cnt_fd = bpf_map__fd(skel->maps.bw_counters);
 	lstats_fd = bpf_map__fd(skel->maps.bw_lstats);
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.bw_samples), on_sample, NULL, NULL);
-	if (!rb || setup_lists()) {
+	if (bw_test_samples_open(skel, &smp, "test_random") || setup_lists()) {
 		printf("FAIL test_random_setup\n");
 		return 1;
 	}
@@ -1263,7 +1251,7 @@ int main(void)
 	RUN(test_random_packets);
 	RUN(test_long_prefixes_under_one_64);
 
-	ring_buffer__free(rb);
+	ring_buffer__free(smp.rb);
 	botwall_bpf__destroy(skel);
 	return CHECK_EXIT();
 }

@@ -24,7 +24,6 @@
 
 static struct botwall_bpf *skel;
 static int prog_fd;
-static struct ring_buffer *rb;
 
 /* ---- frames ---- */
 
@@ -118,22 +117,7 @@ static int run_frame(const struct frame *f)
 static void snap(struct bw_counter *c) { bw_read_counters(bpf_map__fd(skel->maps.bw_counters), c); }
 static long long moved(int id) { return (long long)(after[id].packets - before[id].packets); }
 
-static int nsamples;
-static struct bw_sample last;
-static int on_sample(void *c, void *d, size_t l)
-{
-	(void)c;
-	if (l >= offsetof(struct bw_sample, payload))
-		memcpy(&last, d, offsetof(struct bw_sample, payload));
-	nsamples++;
-	return 0;
-}
-static int drain(void)
-{
-	nsamples = 0;
-	ring_buffer__consume(rb);
-	return nsamples;
-}
+static struct bw_test_samples smp;
 
 static void config(__u32 share, __u32 budget, __u32 flood_pps, __u64 salt)
 {
@@ -162,7 +146,7 @@ static void reset_state(void)
 		bpf_map_update_elem(bpf_map__fd(skel->maps.bw_cpustate), &zero, cs, BPF_ANY);
 		free(cs);
 	}
-	drain();
+	bw_test_drain(&smp);
 }
 
 static bool addr_of(const char *s, struct bw_addr *a)
@@ -209,9 +193,9 @@ static void test_syn_traits_ipv4(void)
 
 	/* The source's next request carries the traits. */
 	CHECK(run_frame(&req) == XDP_PASS);
-	CHECK(drain() == 1);
-	CHECK(last.syn.ts_ns == t.ts_ns && last.syn.mss == 1460 && last.syn.window == 64240);
-	CHECK(last.why & BW_SW_NEW);
+	CHECK(bw_test_drain(&smp) == 1);
+	CHECK(smp.last.syn.ts_ns == t.ts_ns && smp.last.syn.mss == 1460 && smp.last.syn.window == 64240);
+	CHECK(smp.last.why & BW_SW_NEW);
 
 	/* A SYN-ACK or a plain ACK records nothing. */
 	syn.flags = 0x12;
@@ -286,11 +270,11 @@ static void test_sampling_new_source_only(void)
 	config(0, 0, 0, 1);                 /* share 0: only new sources */
 	snap(before);
 	run_frame(&req);
-	CHECK(drain() == 1);
-	CHECK(last.why == BW_SW_NEW);
+	CHECK(bw_test_drain(&smp) == 1);
+	CHECK(smp.last.why == BW_SW_NEW);
 	run_frame(&req);
 	run_frame(&req);
-	CHECK(drain() == 0);
+	CHECK(bw_test_drain(&smp) == 0);
 	snap(after);
 	CHECK(moved(BW_CNT_EV_NOT_SELECTED) == 2);
 	CHECK(moved(BW_CNT_PASS_HTTP) == 3);
@@ -322,13 +306,13 @@ static void test_sampling_share_matches_hash(void)
 		memcpy(&a1, a.b + 8, 8);
 		want = bw_share_hash(a0, a1, salt) < share;
 		run_frame(&req);             /* first: sampled as new */
-		drain();
+		bw_test_drain(&smp);
 		run_frame(&req);             /* second: only if in the share */
-		got = drain();
+		got = bw_test_drain(&smp);
 		selected += want;
 		agree += (got == 1) == want;
 		if (got == 1)
-			CHECK(last.why == BW_SW_SHARE);
+			CHECK(smp.last.why == BW_SW_SHARE);
 	}
 	CHECK_EQ(agree, 200);
 	/* A quarter, give or take what 200 draws allow. */
@@ -348,8 +332,8 @@ static void test_sampling_monitor_always(void)
 	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_verdicts), &a, &v, BPF_ANY);
 	for (int i = 0; i < 5; i++)
 		run_frame(&req);
-	CHECK(drain() == 5);
-	CHECK(last.why == BW_SW_MONITOR);
+	CHECK(bw_test_drain(&smp) == 5);
+	CHECK(smp.last.why == BW_SW_MONITOR);
 }
 
 /* A budget of 10 samples/s per CPU is one per 100 ms window. 50 new
@@ -370,7 +354,7 @@ static void test_sample_budget(void)
 		run_frame(&req);
 	}
 	snap(after);
-	sampled = drain();
+	sampled = bw_test_drain(&smp);
 	CHECK(sampled >= 1 && sampled <= 5);
 	CHECK_EQ(moved(BW_CNT_EV_SAMPLE_BUDGET) + sampled, 50);
 	CHECK_EQ(moved(BW_CNT_PASS_HTTP), 50);
@@ -403,7 +387,7 @@ static void test_flood_guard(void)
 	skipped = moved(BW_CNT_EV_FLOOD_SKIPPED);
 	CHECK(skipped >= 35);
 	CHECK(srcstats_entries() <= 40 - skipped);
-	CHECK_EQ(drain() + skipped, 40);
+	CHECK_EQ(bw_test_drain(&smp) + skipped, 40);
 	CHECK_EQ(moved(BW_CNT_PASS_HTTP), 40);
 	printf("  flood guard: %ld of 40 requests skipped sampling and per-source state\n", skipped);
 
@@ -420,7 +404,7 @@ static void test_flood_guard(void)
 	}
 	snap(after);
 	CHECK(moved(BW_CNT_EV_FLOOD_SKIPPED) == 0);
-	CHECK(drain() == 10);
+	CHECK(bw_test_drain(&smp) == 10);
 }
 
 /* ---- rate_limit lists ---- */
@@ -510,11 +494,8 @@ int main(void)
 	if (!skel)
 		return skip ? 0 : 1;
 	prog_fd = bpf_program__fd(skel->progs.botwall_xdp);
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.bw_samples), on_sample, NULL, NULL);
-	if (!rb) {
-		printf("FAIL sampling_ringbuf: %s\n", strerror(errno));
+	if (bw_test_samples_open(skel, &smp, "sampling"))
 		return 1;
-	}
 	RUN(test_syn_traits_ipv4);
 	RUN(test_syn_traits_ipv6_and_quirks);
 	RUN(test_syn_truncated);
@@ -524,7 +505,7 @@ int main(void)
 	RUN(test_sample_budget);
 	RUN(test_flood_guard);
 	RUN(test_rate_limit_list);
-	ring_buffer__free(rb);
+	ring_buffer__free(smp.rb);
 	bw_prefix_set_free(&rl_set);
 	botwall_bpf__destroy(skel);
 	return CHECK_EXIT();

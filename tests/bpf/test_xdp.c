@@ -185,27 +185,7 @@ static int outcome_is(int id)
 
 /* ---- ring buffer ---- */
 
-static struct bw_sample last_sample;
-static int samples_seen;
-
-static int on_sample(void *ctx, void *data, size_t len)
-{
-	(void)ctx;
-	if (len >= sizeof(last_sample))
-		memcpy(&last_sample, data, sizeof(last_sample));
-	samples_seen++;
-	return 0;
-}
-
-static struct ring_buffer *rb;
-
-static int drain(void)
-{
-	samples_seen = 0;
-	memset(&last_sample, 0, sizeof(last_sample));
-	ring_buffer__consume(rb);
-	return samples_seen;
-}
+static struct bw_test_samples smp;
 
 /* ---- map helpers ---- */
 
@@ -260,7 +240,7 @@ static void test_allowlist_wins_over_blocklist(void)
 	list_add(skel->maps.bw_block, "192.0.2.0/24");
 	CHECK_EQ(run(&s), XDP_PASS);
 	CHECK(outcome_is(BW_CNT_PASS_ALLOWLIST));
-	CHECK_EQ(drain(), 0); /* allowlisted sources are not even sampled */
+	CHECK_EQ(bw_test_drain(&smp), 0); /* allowlisted sources are not even sampled */
 	CHECK_EQ(moved(BW_CNT_RX), 1);
 	s.src = "192.0.2.77";   /* blocked /24, outside the allowed /28 */
 	CHECK_EQ(run(&s), XDP_DROP);
@@ -343,22 +323,22 @@ static void test_sample_v4_content(void)
 			  .sport = 51234, .dport = 80, .payload = GET_REQ, .ttl = 61 };
 	char a[64];
 
-	drain();
+	bw_test_drain(&smp);
 	CHECK_EQ(run(&s), XDP_PASS);
 	CHECK(outcome_is(BW_CNT_PASS_HTTP));
 	CHECK_EQ(moved(BW_CNT_EV_SAMPLED), 1);
-	CHECK_EQ(drain(), 1);
-	CHECK_EQ(last_sample.family, 4);
-	CHECK_EQ(last_sample.sport, 51234);
-	CHECK_EQ(last_sample.dport, 80);
-	CHECK_EQ(last_sample.ttl, 61);
-	CHECK_EQ(last_sample.payload_len, strlen(GET_REQ));
-	CHECK_EQ(last_sample.cap_len, strlen(GET_REQ));
-	CHECK(!memcmp(last_sample.payload, GET_REQ, strlen(GET_REQ)));
-	CHECK(last_sample.ts_ns > 0 && last_sample.ts_ns <= bw_now_ns());
-	bw_format_addr(&last_sample.saddr, a, sizeof(a));
+	CHECK_EQ(bw_test_drain(&smp), 1);
+	CHECK_EQ(smp.last.family, 4);
+	CHECK_EQ(smp.last.sport, 51234);
+	CHECK_EQ(smp.last.dport, 80);
+	CHECK_EQ(smp.last.ttl, 61);
+	CHECK_EQ(smp.last.payload_len, strlen(GET_REQ));
+	CHECK_EQ(smp.last.cap_len, strlen(GET_REQ));
+	CHECK(!memcmp(smp.last.payload, GET_REQ, strlen(GET_REQ)));
+	CHECK(smp.last.ts_ns > 0 && smp.last.ts_ns <= bw_now_ns());
+	bw_format_addr(&smp.last.saddr, a, sizeof(a));
 	CHECK(!strcmp(a, "192.0.2.33"));
-	bw_format_addr(&last_sample.daddr, a, sizeof(a));
+	bw_format_addr(&smp.last.daddr, a, sizeof(a));
 	CHECK(!strcmp(a, "192.0.2.10"));
 }
 
@@ -368,14 +348,14 @@ static void test_sample_v6_with_extension_header(void)
 			  .payload = "POST /login HTTP/1.1\r\nHost: x\r\n\r\n", .v6_hopopts = 1 };
 	char a[64];
 
-	drain();
+	bw_test_drain(&smp);
 	CHECK_EQ(run(&s), XDP_PASS);
 	CHECK(outcome_is(BW_CNT_PASS_HTTP));
-	CHECK_EQ(drain(), 1);
-	CHECK_EQ(last_sample.family, 6);
-	bw_format_addr(&last_sample.saddr, a, sizeof(a));
+	CHECK_EQ(bw_test_drain(&smp), 1);
+	CHECK_EQ(smp.last.family, 6);
+	bw_format_addr(&smp.last.saddr, a, sizeof(a));
 	CHECK(!strcmp(a, "2001:db8::33"));
-	CHECK(!memcmp(last_sample.payload, "POST /login", 11));
+	CHECK(!memcmp(smp.last.payload, "POST /login", 11));
 }
 
 static void test_methods_and_ports(void)
@@ -408,7 +388,7 @@ static void test_methods_and_ports(void)
 	s.dport = 80;
 	CHECK_EQ(run(&s), XDP_PASS);
 	CHECK(outcome_is(BW_CNT_PASS_TCP));
-	drain();
+	bw_test_drain(&smp);
 }
 
 static void test_sample_cap_and_switch(void)
@@ -421,22 +401,22 @@ static void test_sample_cap_and_switch(void)
 	memcpy(big, "GET /", 5);
 	s.payload = big;
 	set_config(80, 100, BW_CFG_F_SAMPLING);
-	drain();
+	bw_test_drain(&smp);
 	CHECK_EQ(run(&s), XDP_PASS);
-	CHECK_EQ(drain(), 1);
-	CHECK_EQ(last_sample.cap_len, 100);
-	CHECK_EQ(last_sample.payload_len, sizeof(big) - 1);
+	CHECK_EQ(bw_test_drain(&smp), 1);
+	CHECK_EQ(smp.last.cap_len, 100);
+	CHECK_EQ(smp.last.payload_len, sizeof(big) - 1);
 
 	set_config(80, BW_SAMPLE_CAP, BW_CFG_F_SAMPLING);
 	CHECK_EQ(run(&s), XDP_PASS);
-	CHECK_EQ(drain(), 1);
-	CHECK_EQ(last_sample.cap_len, sizeof(big) - 1); /* 1500+ bytes copied whole */
-	CHECK(!memcmp(last_sample.payload, big, sizeof(big) - 1));
+	CHECK_EQ(bw_test_drain(&smp), 1);
+	CHECK_EQ(smp.last.cap_len, sizeof(big) - 1); /* 1500+ bytes copied whole */
+	CHECK(!memcmp(smp.last.payload, big, sizeof(big) - 1));
 
 	set_config(80, BW_SAMPLE_CAP, 0);               /* sampling off */
 	CHECK_EQ(run(&s), XDP_PASS);
 	CHECK(outcome_is(BW_CNT_PASS_HTTP));
-	CHECK_EQ(drain(), 0);
+	CHECK_EQ(bw_test_drain(&smp), 0);
 	set_config(80, BW_SAMPLE_CAP, BW_CFG_F_SAMPLING);
 }
 
@@ -492,7 +472,7 @@ static void test_malformed_and_other(void)
 	s.v4_later_frag = 1;
 	CHECK_EQ(run(&s), XDP_PASS);
 	CHECK(outcome_is(BW_CNT_PASS_NON_TCP));
-	CHECK_EQ(drain(), 0);
+	CHECK_EQ(bw_test_drain(&smp), 0);
 }
 
 static void test_random_packets_never_drop_unlisted(void)
@@ -524,7 +504,7 @@ static void test_random_packets_never_drop_unlisted(void)
 			drops++;
 	}
 	CHECK_EQ(drops, 0);
-	drain();
+	bw_test_drain(&smp);
 }
 
 int main(void)
@@ -535,11 +515,8 @@ int main(void)
 	if (!skel)
 		return skip ? 0 : 1;
 	prog_fd = bpf_program__fd(skel->progs.botwall_xdp);
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.bw_samples), on_sample, NULL, NULL);
-	if (!rb) {
-		printf("FAIL ring_buffer__new: %s\n", strerror(errno));
+	if (bw_test_samples_open(skel, &smp, "xdp"))
 		return 1;
-	}
 	set_config(80, BW_SAMPLE_CAP, BW_CFG_F_SAMPLING);
 	/* The manual LPM tries are probed only when flagged. */
 	bw_lstate_flags(bpf_map__fd(skel->maps.bw_lstate), BW_LS_F_MANUAL, 0);
@@ -562,7 +539,7 @@ int main(void)
 	RUN(test_malformed_and_other);
 	RUN(test_random_packets_never_drop_unlisted);
 
-	ring_buffer__free(rb);
+	ring_buffer__free(smp.rb);
 	botwall_bpf__destroy(skel);
 	return CHECK_EXIT();
 }
