@@ -597,6 +597,22 @@ static cJSON *envelope(cJSON *data)
 	return doc;
 }
 
+/* The end of an API query whose last statement is s: the answer in its
+ * envelope if the statement ran to the end (rc SQLITE_DONE), else the
+ * store's error and no answer. */
+static cJSON *query_end(struct bw_store *st, sqlite3_stmt *s, int rc, cJSON *data, char *err,
+			size_t errlen)
+{
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return envelope(data);
+	}
+	snprintf(err, errlen, "store: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	cJSON_Delete(data);
+	return NULL;
+}
+
 static const char *flag_description(const char *name)
 {
 	int id = bw_flag_by_name(name);
@@ -690,15 +706,9 @@ cJSON *bw_store_overview(struct bw_store *st, const char *site, int days, int64_
 		cJSON_AddStringToObject(o, "description", flag_description(name));
 		cJSON_AddItemToArray(flags, o);
 	}
-	if (rc != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(s);
-	return envelope(data);
+	return query_end(st, s, rc, data, err, errlen);
 fail:
-	snprintf(err, errlen, "store: %s", sqlite3_errmsg(st->db));
-	sqlite3_finalize(s);
-	cJSON_Delete(data);
-	return NULL;
+	return query_end(st, s, SQLITE_ERROR, data, err, errlen);
 }
 
 static void iso_ms(int64_t ts_ms, char out[32])
@@ -763,13 +773,7 @@ cJSON *bw_store_sessions(struct bw_store *st, const char *site, int min_score, i
 			cJSON_AddNullToObject(o, "country");
 		cJSON_AddItemToArray(data, o);
 	}
-	if (rc != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(s);
-	return envelope(data);
+	return query_end(st, s, rc, data, err, errlen);
 fail:
-	snprintf(err, errlen, "store: %s", sqlite3_errmsg(st->db));
-	sqlite3_finalize(s);
-	cJSON_Delete(data);
-	return NULL;
+	return query_end(st, s, SQLITE_ERROR, data, err, errlen);
 }
