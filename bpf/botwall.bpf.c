@@ -673,8 +673,14 @@ static __always_inline struct bw_v6_sub *v6s_find(__u32 gen, __u64 hi, const str
 
 /* IPv6 (address as two host-order halves): the /32 bucket, and in it either
  * the only longer prefix under that /32 (one cache line for the whole
- * lookup) or the bitmap bw_lookup_v6_long probes; for a split /32 first
- * the /48 bucket, which again holds its only longer prefix or a bitmap.
+ * lookup) or the bitmap bw_lookup_v6_long probes; for a split /32 the /48
+ * bucket, which again holds its only longer prefix or a bitmap.
+ *
+ * When the generation has /48 buckets, the /48 is looked up first: a /48
+ * bucket holds everything that decides for its addresses (its class has
+ * every cover <= /48, the /32's included), so a listed source under a
+ * crowded /32 costs the filter bit and its /48 bucket, not the /32 bucket
+ * before them; any other source pays the filter bit, mostly a cache hit.
  * Inline, like the tbl24 part of bw_lookup_v4: most lookups end here
  * without a call. */
 static __always_inline __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo,
@@ -682,61 +688,68 @@ static __always_inline __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo,
 {
 	__u32 top = (__u32)(hi >> 32), bmask, k, len, c, cls;
 	__u64 h, l, lens0, lens1;
+	struct bw_v6_sub *s = NULL;
 	struct bw_v6_bucket *b;
 	struct bw_v6b_cell *bc;
+	int sub_first;
 	void *bk;
 
 	gen &= 1;
-	bmask = ls->v6b_mask[gen];
-	/* One key slot k for every lookup (the program's frame is at its
-	 * 512-byte limit with the callees on 6.1); gen itself is never
-	 * stored there, so it stays a bounded scalar. */
-	k = gen;
-	bk = bpf_map_lookup_elem(&bw_v6bkt, &k);
-	if (!bk)
-		return 0;
-	k = BW_HOST_HASH(top, BW_HOST_K1) & bmask;
-	bc = bpf_map_lookup_elem(bk, &k);
-	if (!bc)
-		return 0;
-	b = v6b_match(bc, top);
-	if (!b && (bc->flags & BW_HS_OVERFLOW)) {
-		k = BW_HOST_HASH(top, BW_HOST_K2) & bmask;
+	sub_first = !!(ls->flags & (BW_LS_F_V6SUB0 << gen));
+	if (sub_first)
+		s = v6s_find(gen, hi, ls, &k);
+	if (!s) {
+		bmask = ls->v6b_mask[gen];
+		/* One key slot k for every lookup (the program's frame is at
+		 * its 512-byte limit with the callees on 6.1); gen itself is
+		 * never stored there, so it stays a bounded scalar. */
+		k = gen;
+		bk = bpf_map_lookup_elem(&bw_v6bkt, &k);
+		if (!bk)
+			return 0;
+		k = BW_HOST_HASH(top, BW_HOST_K1) & bmask;
 		bc = bpf_map_lookup_elem(bk, &k);
 		if (!bc)
 			return 0;
 		b = v6b_match(bc, top);
-	}
-	if (!b)
-		return 0;
-	len = b->one_len;
-	if (len) {
-		v6_cut(hi, lo, len, &h, &l);
-		if ((__u32)h == b->one.mid && l == b->one.lo)
-			return b->one.cls & BW_T24_INDEX;
-		return b->cls & BW_T24_INDEX;
-	}
-	cls = b->cls;
-	lens0 = b->lens[0];
-	lens1 = b->lens[1];
-	if (b->used & BW_V6B_SPLIT) {
-		struct bw_v6_sub *s = v6s_find(gen, hi, ls, &k);
-
-		if (s) {
-			/* Everything <= /48 covering it is in s->cls. */
-			cls = s->cls;
-			len = s->one_len;
-			if (len) {
-				v6_cut(hi, lo, len, &h, &l);
-				if ((__u16)h == s->mid && l == s->lo)
-					return s->one_cls & BW_T24_INDEX;
-				return cls & BW_T24_INDEX;
-			}
-			/* Lengths 49-128 into bw_lookup_v6_long's bit order
-			 * (bit i: length 33 + i). */
-			lens0 = (__u64)s->mid << 16 | s->lo << 32;
-			lens1 = s->lo >> 32;
+		if (!b && (bc->flags & BW_HS_OVERFLOW)) {
+			k = BW_HOST_HASH(top, BW_HOST_K2) & bmask;
+			bc = bpf_map_lookup_elem(bk, &k);
+			if (!bc)
+				return 0;
+			b = v6b_match(bc, top);
 		}
+		if (!b)
+			return 0;
+		len = b->one_len;
+		if (len) {
+			v6_cut(hi, lo, len, &h, &l);
+			if ((__u32)h == b->one.mid && l == b->one.lo)
+				return b->one.cls & BW_T24_INDEX;
+			return b->cls & BW_T24_INDEX;
+		}
+		cls = b->cls;
+		lens0 = b->lens[0];
+		lens1 = b->lens[1];
+		/* Under a split /32 with no /48 bucket for this address, only
+		 * the /33-/47 lengths left in lens can match. */
+		if ((b->used & BW_V6B_SPLIT) && !sub_first)
+			s = v6s_find(gen, hi, ls, &k);
+	}
+	if (s) {
+		/* Everything <= /48 covering it is in s->cls. */
+		cls = s->cls;
+		len = s->one_len;
+		if (len) {
+			v6_cut(hi, lo, len, &h, &l);
+			if ((__u16)h == s->mid && l == s->lo)
+				return s->one_cls & BW_T24_INDEX;
+			return cls & BW_T24_INDEX;
+		}
+		/* Lengths 49-128 into bw_lookup_v6_long's bit order
+		 * (bit i: length 33 + i). */
+		lens0 = (__u64)s->mid << 16 | s->lo << 32;
+		lens1 = s->lo >> 32;
 	}
 	if (!(lens0 | lens1))
 		return cls & BW_T24_INDEX;

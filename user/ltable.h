@@ -46,6 +46,7 @@ struct bw_ltable_stats {
 	size_t v6_split;     /* crowded /32s split into /48 buckets ... */
 	size_t v6_sub, v6_sub_one;  /* ... the /48 buckets, those holding their
 	                             * only prefix > /48 */
+	bool v6_sub_first;   /* the datapath reads the /48 bucket first */
 	size_t classes;
 	size_t map_bytes;               /* value+key bytes of the new generation */
 	double build_ms, write_ms;

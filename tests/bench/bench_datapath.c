@@ -595,13 +595,15 @@ int main(int argc, char **argv)
 		printf("  IPv4: %zu prefixes -> %zu host entries, %zu tbl8 groups; %zu classes\n",
 		       st.v4_prefixes, st.v4_hosts, st.t8_groups, st.classes);
 		printf("  IPv6 spread: %zu prefixes -> %zu /32 buckets, %zu of them holding their only "
-		       "longer prefix, %zu prefixes in the prefix table\n",
-		       st.v6_prefixes, st.v6_buckets, st.v6_one, st.v6_long);
+		       "longer prefix, %zu split into %zu /48 buckets, %zu prefixes in the prefix table; "
+		       "/48 looked up %s\n",
+		       st.v6_prefixes, st.v6_buckets, st.v6_one, st.v6_split, st.v6_sub, st.v6_long,
+		       st.v6_sub_first ? "first" : "after the /32");
 		printf("  IPv6 clustered (~20 per /32): %zu prefixes -> %zu buckets, %zu holding their "
 		       "only longer prefix, %zu split into %zu /48 buckets (%zu holding their only "
-		       "longer prefix), %zu in the prefix table\n",
+		       "longer prefix), %zu in the prefix table; /48 looked up %s\n",
 		       st6c.v6_prefixes, st6c.v6_buckets, st6c.v6_one, st6c.v6_split, st6c.v6_sub,
-		       st6c.v6_sub_one, st6c.v6_long);
+		       st6c.v6_sub_one, st6c.v6_long, st6c.v6_sub_first ? "first" : "after the /32");
 		printf("\n%-44s %9s %9s\n", "case (BPF_PROG_TEST_RUN)", "ns/pkt", "x empty");
 #define ROW(name, i) printf("%-44s %9.1f %9.2f\n", name, m[i], median_ratio(&rc[i], &rc[E]))
 		ROW("empty XDP_PASS program (baseline)", E);

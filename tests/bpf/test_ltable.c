@@ -288,10 +288,31 @@ static void test_v6_split_48(void)
 	CHECK_EQ(st.v6_sub_one, 2);    /* :1 (its /64) and :3 (its /128) */
 	CHECK_EQ(st.v6_long, 5);       /* the /40, both /64s of :2, :100's /64 and /80 */
 	CHECK(lstate_flags() & BW_LS_F_V6PBF0 << gen_now());
-	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
-		check_addr(d, 4, t[i].addr, t[i].verdict, t[i].mask);
-	/* Filter not trusted: every /48 bucket and prefix read directly. */
-	CHECK_EQ(bw_lstate_flags(fds.lstate, 0, BW_LS_F_V6PBF0 << gen_now()), 0);
+	CHECK(lstate_flags() & BW_LS_F_V6SUB0 << gen_now());
+	/* Four ways to the same answers: the /48 looked up first or after
+	 * its /32 (an older daemon's tables), each with the filter trusted
+	 * or not (every /48 bucket and prefix read directly). */
+	for (int way = 0; way < 4; way++) {
+		__u32 pbf = BW_LS_F_V6PBF0 << gen_now(), sub = BW_LS_F_V6SUB0 << gen_now();
+
+		CHECK_EQ(bw_lstate_flags(fds.lstate, (way & 1 ? 0 : pbf) | (way & 2 ? 0 : sub),
+					 (way & 1 ? pbf : 0) | (way & 2 ? sub : 0)), 0);
+		for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
+			check_addr(d, 4, t[i].addr, t[i].verdict, t[i].mask);
+	}
+	CHECK(st.v6_sub_first);        /* 7 of the 9 prefixes are in /48 buckets */
+	/* Ten more prefixes, each alone in its /32: most listed sources now
+	 * end in a /32 bucket, so the /48 is looked up after it again. */
+	for (int i = 0; i < 10; i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "3fff:%x:1::/64", i);
+		set_add(&s[0], p);
+	}
+	CHECK_EQ(bw_ltable_apply(&fds, d, 4, &st, err, sizeof(err)), 0);
+	CHECK(!st.v6_sub_first);
+	CHECK(!(lstate_flags() & BW_LS_F_V6SUB0 << gen_now()));
+	CHECK_EQ(st.v6_sub, 4);
 	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
 		check_addr(d, 4, t[i].addr, t[i].verdict, t[i].mask);
 	for (int i = 0; i < 4; i++)
