@@ -676,8 +676,9 @@ static __always_inline struct bw_v6_sub *v6s_find(__u32 gen, __u64 hi, const str
  * lookup) or the bitmap bw_lookup_v6_long probes; for a split /32 the /48
  * bucket, which again holds its only longer prefix or a bitmap.
  *
- * When the generation has /48 buckets, the /48 is looked up first: a /48
- * bucket holds everything that decides for its addresses (its class has
+ * When most of the generation's IPv6 prefixes are in /48 buckets
+ * (BW_LS_F_V6SUB0, set by bw_ltable_apply), the /48 is looked up first: a
+ * /48 bucket holds everything that decides for its addresses (its class has
  * every cover <= /48, the /32's included), so a listed source under a
  * crowded /32 costs the filter bit and its /48 bucket, not the /32 bucket
  * before them; any other source pays the filter bit, mostly a cache hit.

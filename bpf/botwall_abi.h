@@ -518,8 +518,9 @@ struct bw_host_bucket {
 };
 #define BW_LS_F_MANUAL 0x1u  /* bw_allow/bw_block may hold entries: probe them */
 #define BW_LS_F_V6PBF0 0x2u  /* gen 0's half of bw_v6pbf is complete (gen 1: << 1) */
-#define BW_LS_F_V6SUB0 0x8u  /* gen 0 has /48 buckets: an IPv6 source's /48 is
-                              * looked up before its /32 (gen 1: << 1) */
+#define BW_LS_F_V6SUB0 0x8u  /* most of gen 0's IPv6 prefixes are in /48 buckets:
+                              * a source's /48 is looked up before its /32
+                              * (gen 1: << 1) */
 
 struct bw_list_class {
 	__u64 mask;          /* bit i: list id i matched                    */
