@@ -207,6 +207,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } bw_v6pbf SEC(".maps");
 
+/* Fixed size, so the verifier inlines its lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * BW_V6SPF_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bw_v6spf SEC(".maps");
+
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD 0x88A8
 #endif
@@ -531,6 +540,18 @@ static __always_inline int v6_pbf_absent(__u32 base, __u64 h, __u64 l, __u32 len
 	return fw && !((*fw >> (fb & 63)) & 1);
 }
 
+/* Does this generation's half of bw_v6spf prove that the /32 top has no
+ * /48 buckets? k: the caller's map key slot. */
+static __always_inline int v6_spf_absent(__u32 gen, __u32 top, __u32 *k)
+{
+	__u32 fb = BW_V6SPF_BIT(top);
+	__u64 *fw;
+
+	*k = (gen & 1) * BW_V6SPF_WORDS + (fb >> 6);
+	fw = bpf_map_lookup_elem(&bw_v6spf, k);
+	return fw && !((*fw >> (fb & 63)) & 1);
+}
+
 /* Index of the top set bit of x != 0, 0..63. */
 static __always_inline __u32 top_bit(__u64 x)
 {
@@ -697,7 +718,9 @@ static __always_inline __u32 bw_lookup_v6(__u32 gen, __u64 hi, __u64 lo,
 
 	gen &= 1;
 	sub_first = !!(ls->flags & (BW_LS_F_V6SUB0 << gen));
-	if (sub_first)
+	/* The small split-/32 filter first: most unlisted sources are not
+	 * under a split /32 and go straight to the /32 bucket. */
+	if (sub_first && !((ls->flags & (BW_LS_F_V6SPF0 << gen)) && v6_spf_absent(gen, top, &k)))
 		s = v6s_find(gen, hi, ls, &k);
 	if (!s) {
 		bmask = ls->v6b_mask[gen];

@@ -460,6 +460,7 @@ struct bw_daemon_state {
 #define BW_MAP_V6PFX    "bw_v6pfx"    /* array of maps[2]: /33-/128 hash */
 #define BW_MAP_V6SUB    "bw_v6sub"    /* array of maps[2]: /48 buckets   */
 #define BW_MAP_V6PBF    "bw_v6pbf"    /* array: per gen, filter of bw_v6pfx */
+#define BW_MAP_V6SPF    "bw_v6spf"    /* array: per gen, filter of split /32s */
 
 #define BW_LISTS_MAX      64       /* one bit each in a u64 mask          */
 #define BW_LIST_NAME_MAX  32
@@ -521,6 +522,7 @@ struct bw_host_bucket {
 #define BW_LS_F_V6SUB0 0x8u  /* most of gen 0's IPv6 prefixes are in /48 buckets:
                               * a source's /48 is looked up before its /32
                               * (gen 1: << 1) */
+#define BW_LS_F_V6SPF0 0x20u /* gen 0's half of bw_v6spf is complete (gen 1: << 1) */
 
 struct bw_list_class {
 	__u64 mask;          /* bit i: list id i matched                    */
@@ -651,6 +653,18 @@ struct bw_v6p_cell {
 #define BW_V6PBF_BITS_LOG 23
 #define BW_V6PBF_WORDS    (1u << (BW_V6PBF_BITS_LOG - 6))   /* per generation */
 #define BW_V6PBF_BIT(hi, lo, len) (BW_V6P_HASH(hi, lo, len, BW_V6_K2) >> (32 - BW_V6PBF_BITS_LOG))
+
+/* A one-hash Bloom filter of the split /32s (those with /48 buckets), one
+ * half per generation (2^19 bits = 64 KiB each: small enough to stay in
+ * the CPU's L2 while the tables' lines come and go). With the /48 looked
+ * up first (BW_LS_F_V6SUB0), a clear bit proves the source's /32 has no
+ * /48 buckets, so an unlisted source skips the /48 lookup and its filter
+ * bit in the 1 MiB bw_v6pbf. Written by bw_ltable_apply before the flip
+ * for generations with split /32s; trusted only with BW_LS_F_V6SPF0 << gen.
+ * Hashed with K2's top bits. */
+#define BW_V6SPF_BITS_LOG 19
+#define BW_V6SPF_WORDS    (1u << (BW_V6SPF_BITS_LOG - 6))   /* per generation */
+#define BW_V6SPF_BIT(top) (BW_HOST_HASH((__u32)(top), BW_HOST_K2) >> (32 - BW_V6SPF_BITS_LOG))
 
 _Static_assert(sizeof(struct bw_addr) == 16, "bw_addr");
 _Static_assert(sizeof(struct bw_lpm_key) == 20, "bw_lpm_key");

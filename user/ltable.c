@@ -36,6 +36,7 @@ static const struct {
 	{ BW_MAP_V6PFX, offsetof(struct bw_ltable_fds, v6pfx) },
 	{ BW_MAP_V6SUB, offsetof(struct bw_ltable_fds, v6sub) },
 	{ BW_MAP_V6PBF, offsetof(struct bw_ltable_fds, v6pbf) },
+	{ BW_MAP_V6SPF, offsetof(struct bw_ltable_fds, v6spf) },
 };
 
 int bw_ltable_fds_of_obj(const struct bpf_object *obj, struct bw_ltable_fds *fds, char *err,
@@ -59,7 +60,7 @@ struct bw_ltable_fds bw_ltable_fds_of_maps(const struct bw_maps *m)
 	return (struct bw_ltable_fds){
 		.lstate = m->lstate, .lclass = m->lclass, .lists = m->lists, .v4t24 = m->v4t24,
 		.v4t8 = m->v4t8, .v4host = m->v4host, .v6bkt = m->v6bkt, .v6pfx = m->v6pfx,
-		.v6sub = m->v6sub, .v6pbf = m->v6pbf,
+		.v6sub = m->v6sub, .v6pbf = m->v6pbf, .v6spf = m->v6spf,
 	};
 }
 
@@ -1104,37 +1105,70 @@ static int put_slot(int outer, __u32 gen, int inner, const char *what, char *err
 	return 0;
 }
 
+/* Writes one generation's half (nwords words) of a filter array. */
+static int put_filter_half(int fd, __u32 gen, const __u64 *words, __u32 nwords,
+			   const char *what, char *err, size_t errlen)
+{
+	__u32 *keys = malloc(nwords * sizeof(*keys));
+	int rc;
+
+	if (!keys) {
+		snprintf(err, errlen, "out of memory (%s)", what);
+		return -1;
+	}
+	for (__u32 w = 0; w < nwords; w++)
+		keys[w] = gen * nwords + w;
+	rc = put_batch(fd, keys, words, sizeof(*keys), sizeof(*words), nwords, what, err, errlen);
+	free(keys);
+	return rc;
+}
+
+static void set_bit(__u64 *words, __u32 bit)
+{
+	words[bit >> 6] |= 1ull << (bit & 63);
+}
+
 /* The new generation's half of bw_v6pbf: one bit per prefix-table key and
  * per /48 bucket (as the /48 prefix). Always written whole (the half may
  * hold an older generation's bits). */
 static int write_v6_filter(int fd, __u32 gen, const struct build *b, char *err, size_t errlen)
 {
 	__u64 *words = calloc(BW_V6PBF_WORDS, sizeof(*words));
-	__u32 *keys = malloc(BW_V6PBF_WORDS * sizeof(*keys));
-	int rc = -1;
+	int rc;
 
-	if (!words || !keys) {
-		snprintf(err, errlen, "out of memory (ipv6 prefix filter)");
-		goto out;
+	if (!words) {
+		snprintf(err, errlen, "out of memory (%s)", BW_MAP_V6PBF);
+		return -1;
 	}
 	for (size_t i = 0; i < b->npfx; i++) {
 		const struct bw_v6_pslot *ps = &b->pslots[i];
-		__u32 bit = BW_V6PBF_BIT(ps->hi, ps->lo, (__u64)ps->len);
 
-		words[bit >> 6] |= 1ull << (bit & 63);
+		set_bit(words, BW_V6PBF_BIT(ps->hi, ps->lo, (__u64)ps->len));
 	}
-	for (size_t i = 0; i < b->nsub; i++) {
-		__u32 bit = BW_V6PBF_BIT(b->svals[i].key << 16, 0ull, 48ull);
-
-		words[bit >> 6] |= 1ull << (bit & 63);
-	}
-	for (__u32 w = 0; w < BW_V6PBF_WORDS; w++)
-		keys[w] = gen * BW_V6PBF_WORDS + w;
-	rc = put_batch(fd, keys, words, sizeof(*keys), sizeof(*words), BW_V6PBF_WORDS,
-		       BW_MAP_V6PBF, err, errlen);
-out:
+	for (size_t i = 0; i < b->nsub; i++)
+		set_bit(words, BW_V6PBF_BIT(b->svals[i].key << 16, 0ull, 48ull));
+	rc = put_filter_half(fd, gen, words, BW_V6PBF_WORDS, BW_MAP_V6PBF, err, errlen);
 	free(words);
-	free(keys);
+	return rc;
+}
+
+/* The new generation's half of bw_v6spf: one bit per split /32. Written
+ * whole, like bw_v6pbf's. */
+static int write_v6_split_filter(int fd, __u32 gen, const struct build *b, char *err,
+				 size_t errlen)
+{
+	__u64 *words = calloc(BW_V6SPF_WORDS, sizeof(*words));
+	int rc;
+
+	if (!words) {
+		snprintf(err, errlen, "out of memory (%s)", BW_MAP_V6SPF);
+		return -1;
+	}
+	for (size_t i = 0; i < b->nbkts; i++)
+		if (b->bvals[i].used & BW_V6B_SPLIT)
+			set_bit(words, BW_V6SPF_BIT(b->bvals[i].top));
+	rc = put_filter_half(fd, gen, words, BW_V6SPF_WORDS, BW_MAP_V6SPF, err, errlen);
+	free(words);
 	return rc;
 }
 
@@ -1258,6 +1292,10 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 	 * IPv6 /32s. */
 	if ((b.npfx || b.nsub) && write_v6_filter(fds->v6pbf, gen, &b, err, errlen))
 		goto out;
+	/* Read only when the /48 is looked up first; written whenever there
+	 * are split /32s (64 KiB), so either order can be in force. */
+	if (b.nsplit && write_v6_split_filter(fds->v6spf, gen, &b, err, errlen))
+		goto out;
 
 	/* Classes of the new generation. */
 	ck = malloc(b.cls->n * sizeof(*ck));
@@ -1296,6 +1334,10 @@ int bw_ltable_apply(const struct bw_ltable_fds *fds, const struct bw_list_def *l
 		ls.flags |= BW_LS_F_V6SUB0 << gen;   /* /48 before /32 */
 	else
 		ls.flags &= ~(BW_LS_F_V6SUB0 << gen);
+	if (b.nsplit)
+		ls.flags |= BW_LS_F_V6SPF0 << gen;   /* its split-/32 filter half is complete */
+	else
+		ls.flags &= ~(BW_LS_F_V6SPF0 << gen);
 	ls.host_mask[gen] = b.nhb ? (__u32)(b.nhb - 1) : 0;
 	ls.v6b_mask[gen] = b.nbcells ? (__u32)(b.nbcells - 1) : 0;
 	ls.v6p_mask[gen] = b.npcells ? (__u32)(b.npcells - 1) : 0;

@@ -16,7 +16,7 @@
 struct bw_ltable_fds {
 	int lstate, lclass, lists;
 	int v4t24, v4t8, v4host, v6bkt, v6pfx, v6sub;
-	int v6pbf;                      /* plain array, both gens' halves */
+	int v6pbf, v6spf;               /* plain arrays, both gens' halves */
 };
 
 struct bpf_object;

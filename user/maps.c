@@ -46,6 +46,7 @@ int bw_maps_open(const char *pin_dir, struct bw_maps *m, char *err, size_t errle
 	    open_pinned(pin_dir, BW_MAP_V6PFX, &m->v6pfx, err, errlen) ||
 	    open_pinned(pin_dir, BW_MAP_V6SUB, &m->v6sub, err, errlen) ||
 	    open_pinned(pin_dir, BW_MAP_V6PBF, &m->v6pbf, err, errlen) ||
+	    open_pinned(pin_dir, BW_MAP_V6SPF, &m->v6spf, err, errlen) ||
 	    open_pinned(pin_dir, BW_MAP_VFILTER, &m->vfilter, err, errlen)) {
 		bw_maps_close(m);
 		return -1;
@@ -112,7 +113,7 @@ const char *const bw_map_names[] = {
 	BW_MAP_SAMPLES, BW_MAP_CONFIG, BW_MAP_SCORESTATS, BW_MAP_DAEMON,
 	BW_MAP_LSTATE, BW_MAP_LCLASS, BW_MAP_LISTS, BW_MAP_LSTATS,
 	BW_MAP_V4T24, BW_MAP_V4T8, BW_MAP_V4HOST, BW_MAP_V6BKT, BW_MAP_V6PFX, BW_MAP_V6SUB,
-	BW_MAP_V6PBF,
+	BW_MAP_V6PBF, BW_MAP_V6SPF,
 	BW_MAP_RATELIM, BW_MAP_SRCSTATS, BW_MAP_SYN, BW_MAP_CPUSTATE, BW_MAP_VFILTER,
 };
 const size_t bw_map_count_names = sizeof(bw_map_names) / sizeof(bw_map_names[0]);

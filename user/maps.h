@@ -11,7 +11,7 @@ struct bw_maps {
 	int counters, allow, block, verdicts, samples, config, scorestats, daemon;
 	int vfilter;   /* verdict presence bits (BW_MAP_VFILTER) */
 	/* scalable lists (user/ltable.h) */
-	int lstate, lclass, lists, lstats, v4t24, v4t8, v4host, v6bkt, v6pfx, v6sub, v6pbf;
+	int lstate, lclass, lists, lstats, v4t24, v4t8, v4host, v6bkt, v6pfx, v6sub, v6pbf, v6spf;
 };
 
 /* Opens every pinned map under pin_dir. Returns 0, or -1 with a message

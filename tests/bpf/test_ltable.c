@@ -289,16 +289,38 @@ static void test_v6_split_48(void)
 	CHECK_EQ(st.v6_long, 5);       /* the /40, both /64s of :2, :100's /64 and /80 */
 	CHECK(lstate_flags() & BW_LS_F_V6PBF0 << gen_now());
 	CHECK(lstate_flags() & BW_LS_F_V6SUB0 << gen_now());
-	/* Four ways to the same answers: the /48 looked up first or after
-	 * its /32 (an older daemon's tables), each with the filter trusted
-	 * or not (every /48 bucket and prefix read directly). */
-	for (int way = 0; way < 4; way++) {
-		__u32 pbf = BW_LS_F_V6PBF0 << gen_now(), sub = BW_LS_F_V6SUB0 << gen_now();
+	CHECK(lstate_flags() & BW_LS_F_V6SPF0 << gen_now());
+	/* Eight ways to the same answers: the /48 looked up first or after
+	 * its /32 (an older daemon's tables), with the prefix filter and the
+	 * split-/32 filter each trusted or not (read directly instead). */
+	for (int way = 0; way < 8; way++) {
+		__u32 g = gen_now(), pbf = BW_LS_F_V6PBF0 << g, sub = BW_LS_F_V6SUB0 << g;
+		__u32 spf = BW_LS_F_V6SPF0 << g;
+		__u32 off = (way & 1 ? pbf : 0) | (way & 2 ? sub : 0) | (way & 4 ? spf : 0);
 
-		CHECK_EQ(bw_lstate_flags(fds.lstate, (way & 1 ? 0 : pbf) | (way & 2 ? 0 : sub),
-					 (way & 1 ? pbf : 0) | (way & 2 ? sub : 0)), 0);
+		CHECK_EQ(bw_lstate_flags(fds.lstate, (pbf | sub | spf) & ~off, off), 0);
 		for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
 			check_addr(d, 4, t[i].addr, t[i].verdict, t[i].mask);
+	}
+	/* The split-/32 filter is consulted: with its half zeroed and still
+	 * trusted, a source decided by its /48 bucket gets the /32's answer. */
+	{
+		static __u64 zeros[BW_V6SPF_WORDS];
+		static __u32 keys[BW_V6SPF_WORDS];
+		__u32 g = gen_now(), n = BW_V6SPF_WORDS;
+		struct bw_addr a;
+
+		CHECK_EQ(bw_lstate_flags(fds.lstate, (BW_LS_F_V6PBF0 | BW_LS_F_V6SUB0 |
+						      BW_LS_F_V6SPF0) << g, 0), 0);
+		bw_parse_addr("2001:db8:1::5", &a, err, sizeof(err));
+		CHECK_EQ(run_addr(&a), XDP_DROP);
+		for (__u32 w = 0; w < BW_V6SPF_WORDS; w++)
+			keys[w] = g * BW_V6SPF_WORDS + w;
+		CHECK_EQ(bpf_map_update_batch(fds.v6spf, keys, zeros, &n, NULL), 0);
+		CHECK_EQ(run_addr(&a), XDP_PASS);        /* the /48 bucket never read */
+		CHECK_EQ(bw_lstate_flags(fds.lstate, 0, BW_LS_F_V6SPF0 << g), 0);
+		CHECK_EQ(run_addr(&a), XDP_DROP);        /* untrusted: /48 looked up */
+		bw_test_drain(&smp);
 	}
 	CHECK(st.v6_sub_first);        /* 7 of the 9 prefixes are in /48 buckets */
 	/* Ten more prefixes, each alone in its /32: most listed sources now
@@ -312,6 +334,7 @@ static void test_v6_split_48(void)
 	CHECK_EQ(bw_ltable_apply(&fds, d, 4, &st, err, sizeof(err)), 0);
 	CHECK(!st.v6_sub_first);
 	CHECK(!(lstate_flags() & BW_LS_F_V6SUB0 << gen_now()));
+	CHECK(lstate_flags() & BW_LS_F_V6SPF0 << gen_now());   /* still split /32s */
 	CHECK_EQ(st.v6_sub, 4);
 	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
 		check_addr(d, 4, t[i].addr, t[i].verdict, t[i].mask);

@@ -207,6 +207,7 @@ struct ref_cfg {
 	u16 ports[2];
 	int sampling;        /* BW_CFG_F_SAMPLING */
 	int manual;          /* BW_LS_F_MANUAL: the LPM tries are probed */
+	int v6_sub_first;    /* BW_LS_F_V6SUB0: the /48 before the /32 */
 	u32 sample_cap;
 };
 
@@ -893,8 +894,12 @@ static void set_cfg(const struct ref_cfg *c)
 	__u32 zero = 0;
 
 	bpf_map_update_elem(bpf_map__fd(skel->maps.bw_config), &zero, &bc, BPF_ANY);
-	bw_lstate_flags(bpf_map__fd(skel->maps.bw_lstate), c->manual ? BW_LS_F_MANUAL : 0,
-			c->manual ? 0 : BW_LS_F_MANUAL);
+	/* Both IPv6 lookup orders answer from the same tables: the one the
+	 * build chose and the other (set for both generations; one is used). */
+	__u32 sub = (BW_LS_F_V6SUB0 | BW_LS_F_V6SUB0 << 1);
+	__u32 on = (c->manual ? BW_LS_F_MANUAL : 0) | (c->v6_sub_first ? sub : 0);
+
+	bw_lstate_flags(bpf_map__fd(skel->maps.bw_lstate), on, (BW_LS_F_MANUAL | sub) & ~on);
 }
 
 static int setup_lists(void)
@@ -933,8 +938,9 @@ static int setup_lists(void)
 	if (rc)
 		printf("  bw_ltable_apply: %s\n", err);
 	else
-		printf("  lists: %u prefixes in %d lists (%zu v4, %zu v6; %zu classes)\n", n_all_pfx,
-		       NLISTS, st.v4_prefixes, st.v6_prefixes, st.classes);
+		printf("  lists: %u prefixes in %d lists (%zu v4, %zu v6, %zu /48 buckets under %zu split /32s; %zu classes)\n",
+		       n_all_pfx, NLISTS, st.v4_prefixes, st.v6_prefixes, st.v6_sub, st.v6_split,
+		       st.classes);
 	for (int l = 0; l < NLISTS; l++)
 		bw_prefix_set_free(&sets[l]);
 	return rc;
@@ -1068,12 +1074,14 @@ static void test_random_packets(void)
 		int fam, check_cnt = (i & 63) == 0;
 		u32 len;
 
-		/* four phases: sampling off/on, manual tries off/on */
-		if (i % (npk / 4 ? npk / 4 : 1) == 0) {
-			u64 q = i / (npk / 4 ? npk / 4 : 1);
+		/* eight phases: sampling off/on, the IPv6 /48 looked up
+		 * after/before the /32, manual tries off/on */
+		if (i % (npk / 8 ? npk / 8 : 1) == 0) {
+			u64 q = i / (npk / 8 ? npk / 8 : 1);
 
 			cfg.sampling = (int)(q & 1);
-			cfg.manual = q >= 2;
+			cfg.v6_sub_first = (int)(q >> 1 & 1);
+			cfg.manual = q >= 4;
 			set_cfg(&cfg);
 		}
 		pick_source(src, &fam);
