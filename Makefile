@@ -205,6 +205,9 @@ $(BUILD)/bench_ref.skel.h: $(BUILD)/bench_ref.bpf.o
 	$(BPFTOOL) gen skeleton $< name bench_ref_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tests/bench/bench_datapath.o: $(BUILD)/bench_ref.skel.h
+# xdp-filter as an IP blocklist, the reference row (from the xdp-tools package).
+$(BUILD)/tests/bench/bench_datapath.o: CFLAGS += \
+	-DBW_XDPFILTER_OBJ='"$(shell pkg-config --variable=libdir libxdp)/bpf/xdpfilt_alw_ip.o"'
 
 bench: all $(BENCH_BIN)
 	$(BENCH_BIN) $(BENCH_ARGS)
