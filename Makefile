@@ -219,6 +219,10 @@ $(BUILD)/live_tx.bpf.o: tests/bench/live_tx.bpf.c
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+$(BUILD)/live_drop.bpf.o: tests/bench/live_drop.bpf.c
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 bench: bench-live
-bench-live: all $(BUILD)/tests/bench/bench_live $(BUILD)/live_tx.bpf.o
+bench-live: all $(BUILD)/tests/bench/bench_live $(BUILD)/live_tx.bpf.o $(BUILD)/live_drop.bpf.o
 	LAB_BIN=$(BUILD) ./tests/bench/bench_live.sh $(BENCH_LIVE_ARGS)

@@ -8,7 +8,7 @@ pkgs=(
 	libbpf-dev libxdp-dev libelf-dev zlib1g-dev libcjson-dev
 	bpftool xdp-tools                               # skeletons, inspection
 	iproute2 util-linux procps                      # ip netns, nsenter, pgrep
-	nftables                                        # make bench-live: the comparison
+	nftables ethtool                                # make bench-live: the comparison, GRO on the veth
 	nginx-light curl python3                        # the lab
 	valgrind                                        # the sanitize suite
 	libpcre2-dev libyaml-dev uap-core p0f           # scoring engine datasets

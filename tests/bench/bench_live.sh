@@ -8,7 +8,10 @@
 #   BENCH_LIVE_PREFIXES6  generated IPv6 prefixes (default 200000, max 1000000)
 #   BENCH_LIVE_SECONDS    length of one measurement window (default 3, 1-30)
 #   BENCH_LIVE_ROUNDS     rounds of (IPv4, IPv6) x (listed, clean) x
-#                         (botwall, nft) (default 3, 1-10)
+#                         (botwall, nft) (default 3, 1-10); listed
+#                         traffic also against the floor, a program
+#                         that reads the source address and drops
+#                         (tests/bench/live_drop.bpf.c)
 #
 # Two namespaces joined by a veth pair (198.51.100.1 and 2001:db8:1::1
 # generator, 198.51.100.2 and 2001:db8:1::2 receiver). The generator sends
@@ -32,11 +35,13 @@ GEN=bwk-gen RCV=bwk-rcv GIF=bwk-g RIF=bwk-r
 PIN=/sys/fs/bpf/bwk-live
 TOOL=$B/tests/bench/bench_live
 TXOBJ=$B/live_tx.bpf.o
+DROPOBJ=$B/live_drop.bpf.o
 
 die() { echo "bench-live: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, XDP)"
 command -v nft >/dev/null || die "nft not found (make deps installs nftables)"
-{ [ -x "$TOOL" ] && [ -f "$TXOBJ" ]; } || die "build first: make $TOOL $TXOBJ"
+command -v ethtool >/dev/null || die "ethtool not found (make deps installs it)"
+{ [ -x "$TOOL" ] && [ -f "$TXOBJ" ] && [ -f "$DROPOBJ" ]; } || die "build first: make $TOOL $TXOBJ $DROPOBJ"
 for v in "BENCH_LIVE_PREFIXES=$N" "BENCH_LIVE_PREFIXES6=$N6" "BENCH_LIVE_SECONDS=$SECS" "BENCH_LIVE_ROUNDS=$ROUNDS"; do
 	val=${v#*=}
 	case "$val" in ''|*[!0-9]*) die "${v%%=*} must be a whole number, got '$val'";; esac
@@ -111,6 +116,16 @@ fi
 
 bw_on()  { inr ip link set $RIF xdpdrv pinned "$PIN/prog"; }
 bw_off() { inr ip link set $RIF xdpdrv off; }
+# The floor: an XDP program that reads the source address and drops the
+# frame, no lookup.
+floor_on()  { ip -n $RCV link set $RIF xdpdrv obj "$DROPOBJ" sec xdp; }
+floor_off() { ip -n $RCV link set $RIF xdpdrv off; }
+floor_drops() { # the veth driver's XDP drop count, all queues
+	local v
+	v=$(ip netns exec $RCV ethtool -S $RIF | awk '$1 ~ /^rx_queue_[0-9]+_xdp_drops:$/ { s += $2 } END { print s + 0 }')
+	case "$v" in ''|*[!0-9]*) die "cannot read $RIF's xdp_drops";; esac
+	echo "$v"
+}
 nft_on() {
 	ip netns exec $RCV nft add chain netdev bwk ing "{ type filter hook ingress device \"$RIF\" priority 0; }" &&
 	ip netns exec $RCV nft add rule netdev bwk ing ip saddr @bl counter drop &&
@@ -146,13 +161,16 @@ send() { # FIRST COUNT -> prints "sent N seconds"; bounded by timeout too
 }
 
 # One window: prints "sent_pps dropped_pps passed_pps".
-measure() { # WHO(bw|nft) FAMILY(4|6) SRC COUNT
+drops() { # WHO FAMILY
+	case $1 in bw) bw_drops;; nft) nft_drops "$2";; floor) floor_drops;; esac
+}
+measure() { # WHO(bw|nft|floor) FAMILY(4|6) SRC COUNT
 	local who=$1 fam=$2 d0 d1 r0 r1 out sent secs
 	sleep 1   # let the previous window's frames drain first
 	r0=$(rcv_rx)
-	if [ "$who" = bw ]; then d0=$(bw_drops); else d0=$(nft_drops "$fam"); fi
+	d0=$(drops "$who" "$fam")
 	out=$(send "$3" "$4") || die "sender failed: $out"
-	if [ "$who" = bw ]; then d1=$(bw_drops); else d1=$(nft_drops "$fam"); fi
+	d1=$(drops "$who" "$fam")
 	r1=$(rcv_rx)
 	sent=$(echo "$out" | awk '{print $2}')
 	secs=$(echo "$out" | awk '{print $3}')
@@ -180,13 +198,20 @@ for r in $(seq 1 "$ROUNDS"); do
 			6listed) src=2001:db8:bad::100 n=256;;
 			6clean) src=2001:db8:c1ea::100 n=128;;
 			esac
-			for who in bw nft; do
-				if [ $who = bw ]; then bw_on || die "cannot attach botwall"; else nft_on || die "nft chain"; fi
+			whos="bw nft"
+			[ $traffic = listed ] && whos="bw nft floor"
+			for who in $whos; do
+				case $who in
+				bw) bw_on || die "cannot attach botwall";;
+				nft) nft_on || die "nft chain";;
+				floor) floor_on || die "cannot attach $DROPOBJ";;
+				esac
 				read -r s d p < <(measure $who $fam "$src" "$n")
 				[ -n "${p:-}" ] || die "window $who IPv$fam $traffic failed"
-				if [ $who = bw ]; then bw_off; else nft_off; fi
+				case $who in bw) bw_off;; nft) nft_off;; floor) floor_off;; esac
 				printf "%-6s %-6s %-8s %-8s %14s %14s %16s\n" "$r" "IPv$fam" \
-					"$([ $who = bw ] && echo botwall || echo nftables)" $traffic "$s" "$d" "$p"
+					"$(case $who in bw) echo botwall;; nft) echo nftables;; *) echo floor;; esac)" \
+					$traffic "$s" "$d" "$p"
 				record "$who-$fam-$traffic-drop" "$d"
 				record "$who-$fam-$traffic-rx" "$p"
 				record "$who-$fam-$traffic-sent" "$s"
@@ -207,6 +232,10 @@ for fam in 4 6; do
 	printf "%-52s %14s %14s %8s\n" "IPv$fam listed sources: dropped packets/s" "$bwd" "$nfd" "$(ratio "$bwd" "$nfd" %.1f)"
 	printf "%-52s %14s %14s %8s\n" "IPv$fam clean sources: packets/s into the stack" "$bwc" "$nfc" "$(ratio "$bwc" "$nfc" %.2f)"
 	printf "%-52s %14s %14s\n" "IPv$fam sender, packets/s offered (listed)" "$(avg bw-$fam-listed-sent)" "$(avg nft-$fam-listed-sent)"
+	fld=$(avg floor-$fam-listed-drop)
+	printf "%-52s %14s %14s %8s\n" "IPv$fam XDP read source + drop, no lookup (floor)" "$fld" "$nfd" "$(ratio "$fld" "$nfd" %.1f)"
+	printf "        botwall drops at %s of the floor's rate\n" \
+		"$(awk -v a="$bwd" -v b="$fld" 'BEGIN { if (b > 0) printf "%.0f %%", 100 * a / b; else print "-" }')"
 done
 printf "load: botwall %.2f s (both families), nftables %.2f s (IPv4) + %.2f s (IPv6) (goal: botwall drop rate >= 5x nftables)\n" \
 	"$t_bw" "$t_nft" "$t_nft6"
