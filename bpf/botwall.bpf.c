@@ -528,16 +528,23 @@ static __always_inline __u32 v6p_find(void *pf, __u64 hi, __u64 lo, __u32 len, _
 		(bit) += (__u32)(s_ * (k));                                        \
 	} while (0)
 
+/* Is bit (its low 6 bits) clear in word *k of a filter array? A word
+ * that cannot be read proves nothing. */
+static __always_inline int filter_bit_clear(void *filter, __u32 *k, __u32 bit)
+{
+	__u64 *fw = bpf_map_lookup_elem(filter, k);
+
+	return fw && !((*fw >> (bit & 63)) & 1);
+}
+
 /* Does this generation's half of bw_v6pbf (base: its first word) prove
  * the key (h, l, len) absent? k: the caller's map key slot. */
 static __always_inline int v6_pbf_absent(__u32 base, __u64 h, __u64 l, __u32 len, __u32 *k)
 {
 	__u32 fb = BW_V6PBF_BIT(h, l, len);
-	__u64 *fw;
 
 	*k = base + (fb >> 6);
-	fw = bpf_map_lookup_elem(&bw_v6pbf, k);
-	return fw && !((*fw >> (fb & 63)) & 1);
+	return filter_bit_clear(&bw_v6pbf, k, fb);
 }
 
 /* Does this generation's half of bw_v6spf prove that the /32 top has no
@@ -545,11 +552,9 @@ static __always_inline int v6_pbf_absent(__u32 base, __u64 h, __u64 l, __u32 len
 static __always_inline int v6_spf_absent(__u32 gen, __u32 top, __u32 *k)
 {
 	__u32 fb = BW_V6SPF_BIT(top);
-	__u64 *fw;
 
 	*k = (gen & 1) * BW_V6SPF_WORDS + (fb >> 6);
-	fw = bpf_map_lookup_elem(&bw_v6spf, k);
-	return fw && !((*fw >> (fb & 63)) & 1);
+	return filter_bit_clear(&bw_v6spf, k, fb);
 }
 
 /* Index of the top set bit of x != 0, 0..63. */
