@@ -12,6 +12,10 @@
 #                         traffic also against the floor, a program
 #                         that reads the source address and drops
 #                         (tests/bench/live_drop.bpf.c)
+#   BENCH_LIVE_PROFILE=1  after the rounds, one more IPv4 listed window each
+#                         for the floor and botwall under `perf record -a -g`
+#                         (cpu-clock), and where each CPU's time went; not
+#                         in the means (perf slows both CPUs)
 #
 # Two namespaces joined by a veth pair (198.51.100.1 and 2001:db8:1::1
 # generator, 198.51.100.2 and 2001:db8:1::2 receiver). The generator sends
@@ -31,6 +35,7 @@ N=${BENCH_LIVE_PREFIXES:-1000000}
 N6=${BENCH_LIVE_PREFIXES6:-200000}
 SECS=${BENCH_LIVE_SECONDS:-3}
 ROUNDS=${BENCH_LIVE_ROUNDS:-3}
+PROFILE=${BENCH_LIVE_PROFILE:-0}
 GEN=bwk-gen RCV=bwk-rcv GIF=bwk-g RIF=bwk-r
 PIN=/sys/fs/bpf/bwk-live
 TOOL=$B/tests/bench/bench_live
@@ -41,6 +46,8 @@ die() { echo "bench-live: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, XDP)"
 command -v nft >/dev/null || die "nft not found (make deps installs nftables)"
 command -v ethtool >/dev/null || die "ethtool not found (make deps installs it)"
+case "$PROFILE" in 0) ;; 1) command -v perf >/dev/null || die "BENCH_LIVE_PROFILE=1 needs perf (apt-get install linux-perf)";;
+*) die "BENCH_LIVE_PROFILE must be 0 or 1, got '$PROFILE'";; esac
 { [ -x "$TOOL" ] && [ -f "$TXOBJ" ] && [ -f "$DROPOBJ" ]; } || die "build first: make $TOOL $TXOBJ $DROPOBJ"
 for v in "BENCH_LIVE_PREFIXES=$N" "BENCH_LIVE_PREFIXES6=$N6" "BENCH_LIVE_SECONDS=$SECS" "BENCH_LIVE_ROUNDS=$ROUNDS"; do
 	val=${v#*=}
@@ -220,6 +227,23 @@ for r in $(seq 1 "$ROUNDS"); do
 	done
 done
 csum_ok=$(( $(snmp6 Udp6NoPorts) - csum_ok0 )) csum_bad=$(( $(snmp6 Udp6InCsumErrors) - csum_bad0 ))
+
+# Where the time goes on each CPU (sender on $SENDCPU, receiver's NAPI
+# thread on the other) while the floor and botwall drop IPv4 listed traffic.
+if [ "$PROFILE" = 1 ]; then
+	for who in floor bw; do
+		case $who in bw) bw_on;; floor) floor_on;; esac || die "cannot attach $who"
+		perf record -a -g -o "$TMP/perf.$who" -- sleep $((SECS + 1)) >/dev/null 2>&1 &
+		perf_pid=$!
+		read -r s d p < <(measure $who 4 203.0.113.0 256)
+		wait $perf_pid || die "perf record failed"
+		case $who in bw) bw_off;; floor) floor_off;; esac
+		echo
+		echo "profile, $who, IPv4 listed (under perf): sent $s, dropped $d packets/s; samples by CPU and symbol:"
+		perf report -i "$TMP/perf.$who" --no-children --sort cpu,sym --stdio -g none \
+			--percent-limit 2 2>/dev/null | grep '%' | head -16
+	done
+fi
 
 avg() { echo $(( ${sum[$1]} / ${cnt[$1]} )); }
 ratio() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { if (b > 0) printf f "x", a / b; else print "-" }'; }
