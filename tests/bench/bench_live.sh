@@ -60,7 +60,9 @@ done
 { [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 10 ]; } || die "BENCH_LIVE_ROUNDS must be 1-10"
 
 TMP=$(mktemp -d /tmp/bwk-live.XXXXXX)
+perf_pid=
 cleanup() {
+	[ -n "$perf_pid" ] && kill "$perf_pid" 2>/dev/null && wait "$perf_pid" 2>/dev/null
 	ip netns del $GEN 2>/dev/null
 	ip netns del $RCV 2>/dev/null
 	rm -rf "$PIN" "$TMP"
@@ -139,6 +141,15 @@ nft_on() {
 	ip netns exec $RCV nft add rule netdev bwk ing ip6 saddr @bl6 counter drop
 }
 nft_off() { ip netns exec $RCV nft delete chain netdev bwk ing; }
+# WHO(bw|nft|floor): put that filter on the receiving veth, or take it off.
+filter_on() {
+	case $1 in
+	bw) bw_on || die "cannot attach botwall";;
+	nft) nft_on || die "nft chain";;
+	floor) floor_on || die "cannot attach $DROPOBJ";;
+	esac
+}
+filter_off() { case $1 in bw) bw_off;; nft) nft_off;; floor) floor_off;; esac; }
 # FAMILY(4|6): the packet counter of that family's rule. Read from the
 # kernel's rule dump: `nft list chain` would fetch the 1.2M set elements
 # first, about 20 s a call.
@@ -208,14 +219,10 @@ for r in $(seq 1 "$ROUNDS"); do
 			whos="bw nft"
 			[ $traffic = listed ] && whos="bw nft floor"
 			for who in $whos; do
-				case $who in
-				bw) bw_on || die "cannot attach botwall";;
-				nft) nft_on || die "nft chain";;
-				floor) floor_on || die "cannot attach $DROPOBJ";;
-				esac
+				filter_on $who
 				read -r s d p < <(measure $who $fam "$src" "$n")
 				[ -n "${p:-}" ] || die "window $who IPv$fam $traffic failed"
-				case $who in bw) bw_off;; nft) nft_off;; floor) floor_off;; esac
+				filter_off $who
 				printf "%-6s %-6s %-8s %-8s %14s %14s %16s\n" "$r" "IPv$fam" \
 					"$(case $who in bw) echo botwall;; nft) echo nftables;; *) echo floor;; esac)" \
 					$traffic "$s" "$d" "$p"
@@ -232,12 +239,14 @@ csum_ok=$(( $(snmp6 Udp6NoPorts) - csum_ok0 )) csum_bad=$(( $(snmp6 Udp6InCsumEr
 # thread on the other) while the floor and botwall drop IPv4 listed traffic.
 if [ "$PROFILE" = 1 ]; then
 	for who in floor bw; do
-		case $who in bw) bw_on;; floor) floor_on;; esac || die "cannot attach $who"
+		filter_on $who
 		perf record -a -g -o "$TMP/perf.$who" -- sleep $((SECS + 1)) >/dev/null 2>&1 &
 		perf_pid=$!
 		read -r s d p < <(measure $who 4 203.0.113.0 256)
-		wait $perf_pid || die "perf record failed"
-		case $who in bw) bw_off;; floor) floor_off;; esac
+		wait $perf_pid || { perf_pid=; die "perf record failed"; }
+		perf_pid=
+		[ -n "${p:-}" ] || die "profile window $who failed"
+		filter_off $who
 		echo
 		echo "profile, $who, IPv4 listed (under perf): sent $s, dropped $d packets/s; samples by CPU and symbol:"
 		perf report -i "$TMP/perf.$who" --no-children --sort cpu,sym --stdio -g none \
